@@ -1,0 +1,3 @@
+from devcli.cli import main
+
+main()

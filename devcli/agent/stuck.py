@@ -1,0 +1,63 @@
+"""Detects a model that repeats itself instead of making progress."""
+
+import json
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel
+
+from devcli.events import AssistantTurn, Event, Observation, UserMessage
+
+
+class Step(BaseModel):
+    action: str  # the calls (or the text, when there is no call), normalised
+    observation: str
+    is_error: bool
+
+
+def steps_of(events: Sequence[Event]) -> list[Step]:
+    """The steps since the last real user message, oldest first."""
+    steps: list[Step] = []
+    for index, event in enumerate(events):
+        if isinstance(event, UserMessage) and not event.synthetic:
+            steps.clear()
+        if not isinstance(event, AssistantTurn):
+            continue
+        calls = [
+            (c.name, c.raw_arguments or json.dumps(c.arguments, sort_keys=True))
+            for c in event.tool_calls
+        ]
+        action = json.dumps(calls) if calls else "text:" + event.content.strip()
+        ids = {c.id for c in event.tool_calls}
+        results = [
+            e for e in events[index + 1 :] if isinstance(e, Observation) and e.tool_call_id in ids
+        ]
+        steps.append(
+            Step(
+                action=action,
+                observation="\n".join(r.content for r in results),
+                is_error=any(r.is_error for r in results),
+            )
+        )
+    return steps
+
+
+def stuck_reason(events: Sequence[Event]) -> str | None:
+    steps = steps_of(events)
+    if _same_tail(steps, 4, lambda s: (s.action, s.observation)):
+        return "the same action gave the same result 4 times in a row"
+    if _same_tail(steps, 3, lambda s: s.action) and all(s.is_error for s in steps[-3:]):
+        return "the same action failed 3 times in a row"
+    if _same_tail(steps, 3, lambda s: s.action) and steps[-1].action.startswith("text:"):
+        return "the model sent the same message 3 times in a row"
+    if len(steps) >= 6:
+        last = [(s.action, s.observation) for s in steps[-6:]]
+        if last[0] != last[1] and last[0::2] == [last[0]] * 3 and last[1::2] == [last[1]] * 3:
+            return "the model alternated between the same two actions for 6 steps"
+    return None
+
+
+def _same_tail(steps: list[Step], count: int, key: Callable[[Step], object]) -> bool:
+    if len(steps) < count:
+        return False
+    keys = [key(s) for s in steps[-count:]]
+    return all(k == keys[0] for k in keys)

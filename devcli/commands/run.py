@@ -1,0 +1,130 @@
+"""`devcli run` and `devcli replay`: one task, no questions, for scripts and CI."""
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from devcli.cli_app import (
+    CwdOption,
+    MaxStepsOption,
+    OutputOption,
+    SessionFileOption,
+    app,
+    fail,
+)
+from devcli.exit_codes import EXIT_CODE_HELP, ExitCode
+
+if TYPE_CHECKING:
+    from devcli.config import Settings
+    from devcli.headless import OutputFormat
+
+
+def output_format(value: str) -> "OutputFormat":
+    from devcli.headless import OutputFormat
+
+    try:
+        return OutputFormat(value)
+    except ValueError:
+        raise fail(f"--output must be one of text, json, jsonl (got {value!r})") from None
+
+
+def read_task(task: str | None, task_file: Path | None) -> str:
+    if task_file is not None:
+        try:
+            task = task_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise fail(f"cannot read the task file {task_file}: {exc}") from exc
+    elif task is None or task == "-":
+        if sys.stdin is None or sys.stdin.isatty():
+            raise fail('give a task: devcli run "fix the failing test" (or --task-file, or stdin)')
+        task = sys.stdin.read()
+    if not task.strip():
+        raise fail("the task is empty")
+    return task.strip()
+
+
+def load_settings_or_exit(workspace: Path, overrides: dict[str, Any]) -> "Settings":
+    from devcli.config import ConfigError, load_settings
+
+    try:
+        return load_settings(workspace, overrides)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+
+
+def guarded(action: Callable[[], int]) -> int:
+    """Run a command body; Ctrl-C outside the loop still exits 130 without a traceback."""
+    try:
+        return action()
+    except KeyboardInterrupt:
+        print("devcli: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+
+
+@app.command(epilog=EXIT_CODE_HELP)
+def run(
+    task: Annotated[
+        str | None, typer.Argument(help="What to do; '-' or nothing reads stdin.")
+    ] = None,
+    task_file: Annotated[
+        Path | None, typer.Option("--task-file", help="Read the task from this file.")
+    ] = None,
+    cwd: CwdOption = Path("."),
+    max_steps: MaxStepsOption = None,
+    output: OutputOption = "text",
+    session_file: SessionFileOption = None,
+) -> None:
+    """Work on one task without asking questions, for scripts and CI."""
+    from devcli.config import ConfigError
+    from devcli.headless import RunRequest, run_headless
+    from devcli.llm.factory import make_backend
+
+    output_kind = output_format(output)
+    text = read_task(task, task_file)
+    settings = load_settings_or_exit(cwd, {"max_steps": max_steps})
+    try:
+        backend = make_backend(settings, cwd)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    request = RunRequest(
+        task=text,
+        cwd=cwd,
+        settings=settings,
+        output=output_kind,
+        session_file=session_file,
+    )
+    raise typer.Exit(guarded(lambda: run_headless(backend, request)))
+
+
+@app.command(epilog=EXIT_CODE_HELP)
+def replay(
+    file: Annotated[Path, typer.Argument(help="A session file, or JSONL of assistant turns.")],
+    task: Annotated[
+        str, typer.Option("--task", help="The user message to start with.")
+    ] = "Replay of recorded turns.",
+    cwd: CwdOption = Path("."),
+    max_steps: MaxStepsOption = None,
+    output: OutputOption = "text",
+    session_file: SessionFileOption = None,
+) -> None:
+    """Re-run recorded assistant turns through the real tools, without any model."""
+    from devcli.headless import RunRequest, run_headless
+    from devcli.llm.replay import ReplayBackend, ReplayFileError
+
+    output_kind = output_format(output)
+    settings = load_settings_or_exit(cwd, {"max_steps": max_steps})
+    try:
+        backend = ReplayBackend.from_file(file)
+    except ReplayFileError as exc:
+        raise fail(str(exc)) from exc
+    request = RunRequest(
+        task=task,
+        cwd=cwd,
+        settings=settings,
+        output=output_kind,
+        session_file=session_file,
+    )
+    raise typer.Exit(guarded(lambda: run_headless(backend, request)))

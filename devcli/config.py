@@ -1,0 +1,105 @@
+"""Settings, layered: defaults < ~/.config/devcli/config.toml < .devcli.toml < DEVCLI_* < flags."""
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+ApprovalMode = Literal["ask", "auto-edit", "auto"]
+
+
+class ConfigError(ValueError):
+    """A settings file or variable that does not make sense; the message names it."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # Which model, and how to reach it.
+    model: str | None = None
+    endpoint: str | None = None
+    provider: str | None = None
+    api_key: str | None = None
+    # Local inference.
+    ctx_size: int | None = None
+    gpu_layers: int | None = None
+    threads: int | None = None
+    cache_type_k: str = "q8_0"
+    cache_type_v: str = "f16"
+    tool_format: Literal["auto", "mistral", "openhands"] = "auto"
+    system_prompt: Literal["devcli", "official"] = "devcli"
+    verbose: bool = False
+    # Sampling; None means the model card's value.
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    min_p: float | None = None
+    repeat_penalty: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
+    reasoning_effort: Literal["none", "high"] | None = None
+    # Network.
+    tries: int = 4
+    request_timeout: float = 600.0
+    # The agent.
+    max_steps: int = 100
+    approval: ApprovalMode | None = None
+    dangerously_skip_gates: bool = False
+    commit: bool = False
+    tools: list[str] | None = None
+
+
+def user_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "devcli" / "config.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        raw = environ.get(f"DEVCLI_{name.upper()}")
+        if raw is None:
+            continue
+        if field.annotation is bool:
+            values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif name == "tools":
+            values[name] = [part.strip() for part in raw.split(",") if part.strip()]
+        else:
+            values[name] = raw
+    return values
+
+
+def load_settings(
+    workspace: Path,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    layers: list[tuple[str, dict[str, Any]]] = [
+        (str(user_config_path()), _read_toml(user_config_path())),
+        (str(workspace / ".devcli.toml"), _read_toml(workspace / ".devcli.toml")),
+        ("DEVCLI_* variables", _from_environment(os.environ if environ is None else environ)),
+        ("command-line flags", {k: v for k, v in (overrides or {}).items() if v is not None}),
+    ]
+    merged: dict[str, Any] = {}
+    for source, values in layers:
+        merged.update(values)
+        try:
+            Settings.model_validate(merged)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(f"{source}: setting `{key}`: {first['msg']}") from exc
+    return Settings.model_validate(merged)

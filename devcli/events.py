@@ -1,0 +1,144 @@
+"""The typed events of a session and their one-object-per-line JSON form.
+
+The session file is the single source of truth: the conversation sent to a model is rebuilt
+from these events, renderers only read them, and `--output jsonl` prints the same lines.
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+SESSION_FORMAT_VERSION = 1
+
+TaskCompleted = Literal["true", "false", "partial"]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ToolCall(BaseModel):
+    """One call as the model made it. `raw_arguments` keeps text that was not valid JSON."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    raw_arguments: str | None = None
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class SessionStarted(_Event):
+    type: Literal["session"] = "session"
+    id: str
+    version: int = SESSION_FORMAT_VERSION
+    cwd: str
+    model: str
+    backend: str
+    started: str = Field(default_factory=utc_now)
+
+
+class UserMessage(_Event):
+    """A message in the user role. `synthetic` marks devcli's own nudges to the model."""
+
+    type: Literal["user"] = "user"
+    content: str
+    synthetic: bool = False
+
+
+class AssistantTurn(_Event):
+    type: Literal["assistant"] = "assistant"
+    content: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    usage: Usage = Field(default_factory=Usage)
+
+
+class Observation(_Event):
+    type: Literal["observation"] = "observation"
+    tool_call_id: str
+    name: str
+    content: str
+    exit_code: int | None = None
+    is_error: bool = False
+
+
+class ErrorEvent(_Event):
+    """A failure the user should see; it is not part of the conversation."""
+
+    type: Literal["error"] = "error"
+    message: str
+
+
+class Finished(_Event):
+    type: Literal["finish"] = "finish"
+    message: str
+    task_completed: TaskCompleted
+    exit_code: int
+    reason: str = "finish"  # finish, no_tool_call, step_limit, stuck, backend_error, interrupted
+
+
+Event = Annotated[
+    SessionStarted | UserMessage | AssistantTurn | Observation | ErrorEvent | Finished,
+    Field(discriminator="type"),
+]
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+class SessionFileError(ValueError):
+    """A session file line that is not a valid event; the message names the line."""
+
+
+def event_to_json(event: Event) -> str:
+    return event.model_dump_json(exclude_none=True)
+
+
+def event_from_json(line: str) -> Event:
+    return _EVENT_ADAPTER.validate_json(line)
+
+
+def parse_events(lines: Iterable[str], source: str = "<events>") -> Iterator[Event]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield event_from_json(line)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "line"
+            raise SessionFileError(f"{source}:{number}: {where}: {first['msg']}") from exc
+
+
+def read_session_file(path: Path) -> list[Event]:
+    with path.open(encoding="utf-8") as handle:
+        return list(parse_events(handle, source=str(path)))
+
+
+class SessionWriter:
+    """Appends events to a JSONL file, flushing each line so a crash loses at most one step."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = path.open("a", encoding="utf-8")
+
+    def __call__(self, event: Event) -> None:
+        self._handle.write(event_to_json(event) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()

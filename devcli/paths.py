@@ -1,0 +1,26 @@
+"""Where devcli keeps its data; DEVCLI_DATA_DIR overrides the platform's default."""
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    override = os.environ.get("DEVCLI_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("devcli", appauthor=False)
+
+
+def repository_key(workspace: Path) -> str:
+    """A readable, collision-free folder name for one repository's sessions."""
+    resolved = str(workspace.resolve())
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", workspace.resolve().name) or "root"
+    return f"{name}-{hashlib.sha256(resolved.encode()).hexdigest()[:8]}"
+
+
+def sessions_dir(workspace: Path) -> Path:
+    return data_dir() / "sessions" / repository_key(workspace)
