@@ -67,3 +67,69 @@ def root(
     """A terminal coding agent driven by Mistral's Devstral."""
     if ctx.invoked_subcommand is None:
         print(ctx.get_help())
+
+# Model and agent options shared by `devcli` (the REPL) and `devcli run`; each maps to a
+# Settings field of the same name, and None leaves the configured value in place.
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="A .gguf path, a Hugging Face REPO:QUANT or REPO/FILE.gguf, or a server's model name.",
+    ),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option("--endpoint", help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1."),
+]
+ProviderOption = Annotated[
+    str | None,
+    typer.Option("--provider", help="vllm, llamacpp, ollama, lmstudio or mistral."),
+]
+ApiKeyOption = Annotated[str | None, typer.Option("--api-key", help="Key for the endpoint.")]
+CtxSizeOption = Annotated[
+    int | None, typer.Option("--ctx-size", min=256, help="Context window in tokens.")
+]
+GpuLayersOption = Annotated[
+    int | None, typer.Option("--gpu-layers", help="Layers to offload to the GPU (-1: all).")
+]
+ThreadsOption = Annotated[int | None, typer.Option("--threads", min=1, help="CPU threads.")]
+CacheTypeKOption = Annotated[
+    str | None, typer.Option("--cache-type-k", help="K cache type: f16, q8_0, q4_0 … [q8_0].")
+]
+CacheTypeVOption = Annotated[
+    str | None, typer.Option("--cache-type-v", help="V cache type: f16, q8_0, q4_0 … [f16].")
+]
+ToolFormatOption = Annotated[
+    str | None,
+    typer.Option("--tool-format", help="auto, mistral (native calls) or openhands (text calls)."),
+]
+SystemPromptOption = Annotated[
+    str | None,
+    typer.Option("--system-prompt", help="devcli (default) or official (the model's own)."),
+]
+TemperatureOption = Annotated[float | None, typer.Option("--temperature", help="Sampling.")]
+SeedOption = Annotated[int | None, typer.Option("--seed", help="Sampling seed.")]
+ReasoningOption = Annotated[
+    str | None, typer.Option("--reasoning-effort", help="none or high (Mistral Small 4).")
+]
+ImageOption = Annotated[
+    list[Path] | None, typer.Option("--image", help="Attach an image to the task (repeatable).")
+]
+ApprovalOption = Annotated[
+    str | None, typer.Option("--approval", help="ask, auto-edit or auto.")
+]
+SkipGatesOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--dangerously-skip-gates",
+        help="Allow destructive commands (recursive deletes, hard resets …) without asking.",
+    ),
+]
+CommitOption = Annotated[
+    bool | None,
+    typer.Option("--commit", help="Commit the result on the current branch when done."),
+]
+VerboseOption = Annotated[
+    bool | None, typer.Option("--verbose", help="Show the model runtime's own log.")
+]

@@ -31,6 +31,7 @@ class RunRequest(BaseModel):
     settings: Settings = Field(default_factory=Settings)
     output: OutputFormat = OutputFormat.TEXT
     session_file: Path | None = None
+    images: list[Path] = Field(default_factory=list)
 
 
 class RunSummary(BaseModel):

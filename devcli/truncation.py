@@ -1,17 +1,22 @@
 """Shortening long text for the model while keeping both ends."""
 
 
-def cut_middle(text: str, limit: int) -> str:
-    """Keep the first and last parts of `text` so the result fits in about `limit` chars."""
-    if len(text) <= limit:
+def cut_middle(text: str, limit: int, already_omitted: int = 0) -> str:
+    """Keep the first and last parts of `text` so the result fits in about `limit` chars.
+
+    `already_omitted` counts characters dropped earlier from the middle of `text`, so the note
+    gives the full size of the gap.
+    """
+    if len(text) <= limit and not already_omitted:
         return text
-    half = limit // 2
-    head, tail = text[:half], text[-half:]
-    omitted = len(text) - len(head) - len(tail)
+    half = min(limit // 2, len(text) // 2)
+    head, tail = text[:half], text[len(text) - half :]
+    omitted = len(text) - len(head) - len(tail) + already_omitted
     lines = text[half : len(text) - half].count("\n")
+    lines_note = f"at least {lines}" if already_omitted else str(lines)
     return (
-        f"{head}\n[... {omitted} characters ({lines} lines) cut from the middle of this output; "
-        f"narrow the command (grep, head, tail) to see them ...]\n{tail}"
+        f"{head}\n[... {omitted} characters ({lines_note} lines) cut from the middle of this "
+        f"output; narrow the command (grep, head, tail) to see them ...]\n{tail}"
     )
 
 

@@ -16,3 +16,9 @@ class Refusal(BaseModel):
 
 class ToolHook(Protocol):
     def before(self, call: ToolCall, tool: Tool[Any], args: ToolArgs) -> Refusal | None: ...
+
+
+class Approver(Protocol):
+    """Asks the person at the terminal; headless runs have none."""
+
+    def confirm(self, question: str, detail: str = "") -> bool: ...

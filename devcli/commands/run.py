@@ -8,10 +8,29 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from devcli.cli_app import (
+    ApiKeyOption,
+    ApprovalOption,
+    CacheTypeKOption,
+    CacheTypeVOption,
+    CommitOption,
+    CtxSizeOption,
     CwdOption,
+    EndpointOption,
+    GpuLayersOption,
+    ImageOption,
     MaxStepsOption,
+    ModelOption,
     OutputOption,
+    ProviderOption,
+    ReasoningOption,
+    SeedOption,
     SessionFileOption,
+    SkipGatesOption,
+    SystemPromptOption,
+    TemperatureOption,
+    ThreadsOption,
+    ToolFormatOption,
+    VerboseOption,
     app,
     fail,
 )
@@ -76,6 +95,25 @@ def run(
     max_steps: MaxStepsOption = None,
     output: OutputOption = "text",
     session_file: SessionFileOption = None,
+    model: ModelOption = None,
+    endpoint: EndpointOption = None,
+    provider: ProviderOption = None,
+    api_key: ApiKeyOption = None,
+    ctx_size: CtxSizeOption = None,
+    gpu_layers: GpuLayersOption = None,
+    threads: ThreadsOption = None,
+    cache_type_k: CacheTypeKOption = None,
+    cache_type_v: CacheTypeVOption = None,
+    tool_format: ToolFormatOption = None,
+    system_prompt: SystemPromptOption = None,
+    temperature: TemperatureOption = None,
+    seed: SeedOption = None,
+    reasoning_effort: ReasoningOption = None,
+    image: ImageOption = None,
+    approval: ApprovalOption = None,
+    dangerously_skip_gates: SkipGatesOption = None,
+    commit: CommitOption = None,
+    verbose: VerboseOption = None,
 ) -> None:
     """Work on one task without asking questions, for scripts and CI."""
     from devcli.config import ConfigError
@@ -84,7 +122,28 @@ def run(
 
     output_kind = output_format(output)
     text = read_task(task, task_file)
-    settings = load_settings_or_exit(cwd, {"max_steps": max_steps})
+    overrides = {
+        "max_steps": max_steps,
+        "model": model,
+        "endpoint": endpoint,
+        "provider": provider,
+        "api_key": api_key,
+        "ctx_size": ctx_size,
+        "gpu_layers": gpu_layers,
+        "threads": threads,
+        "cache_type_k": cache_type_k,
+        "cache_type_v": cache_type_v,
+        "tool_format": tool_format,
+        "system_prompt": system_prompt,
+        "temperature": temperature,
+        "seed": seed,
+        "reasoning_effort": reasoning_effort,
+        "approval": approval,
+        "dangerously_skip_gates": dangerously_skip_gates,
+        "commit": commit,
+        "verbose": verbose,
+    }
+    settings = load_settings_or_exit(cwd, overrides)
     try:
         backend = make_backend(settings, cwd)
     except ConfigError as exc:
@@ -95,6 +154,7 @@ def run(
         settings=settings,
         output=output_kind,
         session_file=session_file,
+        images=image or [],
     )
     raise typer.Exit(guarded(lambda: run_headless(backend, request)))
 

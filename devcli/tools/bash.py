@@ -108,10 +108,9 @@ class BashTool(Tool[BashArgs]):
         return self._result(shell.run(command, soft, hard), hard)
 
     def _result(self, outcome: CommandOutcome, hard: float) -> ToolResult:
-        output = outcome.output.rstrip("\n")
-        if outcome.omitted_chars:
-            output = f"[{outcome.omitted_chars} characters of output were dropped here]\n" + output
-        output = cut_middle(output, MAX_OUTPUT_CHARS)
+        output = cut_middle(
+            outcome.output.rstrip("\n"), MAX_OUTPUT_CHARS, already_omitted=outcome.omitted_chars
+        )
         match outcome.stop:
             case Stop.FINISHED:
                 note = (

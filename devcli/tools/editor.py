@@ -221,7 +221,8 @@ class EditorTool(Tool[EditorArgs]):
         self._remember(path)
         write_text_file(path, updated, file.encoding)
         first_line = text.count("\n", 0, start) + 1
-        last_line = first_line + replacement.count("\n")
+        spanned = replacement.count("\n") - (1 if replacement.endswith("\n") else 0)
+        last_line = first_line + max(spanned, 0)
         return f"Edited {path}.\n" + self._snippet(updated, first_line, last_line)
 
     def _insert(self, path: Path, insert_line: int | None, new_str: str | None) -> str:
