@@ -1,7 +1,11 @@
 """Entry point: registers every command module, then runs the app."""
 
 from devcli.cli_app import app
+from devcli.commands import init as _init  # noqa: F401  (registers init)
+from devcli.commands import models as _models  # noqa: F401  (registers models list, models pull)
 from devcli.commands import run as _run  # noqa: F401  (registers run, replay)
+from devcli.commands import safety as _safety  # noqa: F401  (registers undo, diff, checkpoints)
+from devcli.commands import sessions as _sessions  # noqa: F401  (registers sessions)
 
 
 def main() -> None:

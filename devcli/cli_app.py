@@ -1,5 +1,6 @@
 """The Typer application and the options its commands share. Kept free of heavy imports."""
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,8 @@ from devcli.exit_codes import ExitCode
 
 app = typer.Typer(
     name="devcli",
-    help="A terminal coding agent driven by Mistral's Devstral.",
+    help="A terminal coding agent driven by Mistral's Devstral. With no command, opens an "
+    "interactive session in the repository; the options below apply to that session.",
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -55,18 +57,6 @@ def _version(value: bool) -> None:
         print(f"devcli {__version__}")
         raise typer.Exit()
 
-
-@app.callback(invoke_without_command=True)
-def root(
-    ctx: typer.Context,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
-    ] = False,
-) -> None:
-    """A terminal coding agent driven by Mistral's Devstral."""
-    if ctx.invoked_subcommand is None:
-        print(ctx.get_help())
 
 # Model and agent options shared by `devcli` (the REPL) and `devcli run`; each maps to a
 # Settings field of the same name, and None leaves the configured value in place.
@@ -116,9 +106,7 @@ ReasoningOption = Annotated[
 ImageOption = Annotated[
     list[Path] | None, typer.Option("--image", help="Attach an image to the task (repeatable).")
 ]
-ApprovalOption = Annotated[
-    str | None, typer.Option("--approval", help="ask, auto-edit or auto.")
-]
+ApprovalOption = Annotated[str | None, typer.Option("--approval", help="ask, auto-edit or auto.")]
 SkipGatesOption = Annotated[
     bool | None,
     typer.Option(
@@ -133,3 +121,88 @@ CommitOption = Annotated[
 VerboseOption = Annotated[
     bool | None, typer.Option("--verbose", help="Show the model runtime's own log.")
 ]
+ReplayOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--replay",
+        help="Play the assistant turns recorded in this file (a session file or JSONL of "
+        "turns) instead of asking a model: reproduces a session or a demo.",
+        dir_okay=False,
+        exists=True,
+        resolve_path=True,
+    ),
+]
+NoColorOption = Annotated[
+    bool, typer.Option("--no-color", help="No colours (the NO_COLOR variable does the same).")
+]
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    cwd: CwdOption = Path("."),
+    max_steps: MaxStepsOption = None,
+    session_file: SessionFileOption = None,
+    model: ModelOption = None,
+    endpoint: EndpointOption = None,
+    provider: ProviderOption = None,
+    api_key: ApiKeyOption = None,
+    ctx_size: CtxSizeOption = None,
+    gpu_layers: GpuLayersOption = None,
+    threads: ThreadsOption = None,
+    cache_type_k: CacheTypeKOption = None,
+    cache_type_v: CacheTypeVOption = None,
+    tool_format: ToolFormatOption = None,
+    system_prompt: SystemPromptOption = None,
+    temperature: TemperatureOption = None,
+    seed: SeedOption = None,
+    reasoning_effort: ReasoningOption = None,
+    approval: ApprovalOption = None,
+    dangerously_skip_gates: SkipGatesOption = None,
+    verbose: VerboseOption = None,
+    replay: ReplayOption = None,
+    no_color: NoColorOption = False,
+) -> None:
+    """Open the interactive session when no command is given."""
+    if no_color:
+        os.environ["NO_COLOR"] = "1"  # every console devcli opens honours it
+    overrides = {
+        "max_steps": max_steps,
+        "model": model,
+        "endpoint": endpoint,
+        "provider": provider,
+        "api_key": api_key,
+        "ctx_size": ctx_size,
+        "gpu_layers": gpu_layers,
+        "threads": threads,
+        "cache_type_k": cache_type_k,
+        "cache_type_v": cache_type_v,
+        "tool_format": tool_format,
+        "system_prompt": system_prompt,
+        "temperature": temperature,
+        "seed": seed,
+        "reasoning_effort": reasoning_effort,
+        "approval": approval,
+        "dangerously_skip_gates": dangerously_skip_gates,
+        "verbose": verbose,
+    }
+    if ctx.invoked_subcommand is not None:
+        given = [name for name, value in overrides.items() if value is not None]
+        given += [n for n, v in (("replay", replay), ("session_file", session_file)) if v]
+        if given or cwd != Path(".").resolve():
+            flags = ", ".join("--" + name.replace("_", "-") for name in given) or "--cwd"
+            raise fail(
+                f"{flags} before `{ctx.invoked_subcommand}` would be ignored: put options "
+                f"after the command (devcli {ctx.invoked_subcommand} {flags.split(',')[0]} …)"
+            )
+        return
+    from devcli.commands.repl import ReplOptions, open_repl
+
+    options = ReplOptions(
+        cwd=cwd, overrides=overrides, replay=replay, session_file=session_file, no_color=no_color
+    )
+    raise typer.Exit(open_repl(options))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ApprovalMode = Literal["ask", "auto-edit", "auto"]
 
@@ -30,6 +30,8 @@ class Settings(BaseModel):
     cache_type_k: str = "q8_0"
     cache_type_v: str = "f16"
     tool_format: Literal["auto", "mistral", "openhands"] = "auto"
+    # "required": every reply must be one tool call (a grammar enforces it on local models).
+    tool_choice: Literal["auto", "required"] = "auto"
     system_prompt: Literal["devcli", "official"] = "devcli"
     verbose: bool = False
     # Sampling; None means the model card's value.
@@ -46,6 +48,7 @@ class Settings(BaseModel):
     request_timeout: float = 600.0
     # The agent.
     max_steps: int = 100
+    condense_threshold: float = Field(default=0.75, gt=0.1, lt=1.0)
     approval: ApprovalMode | None = None
     dangerously_skip_gates: bool = False
     commit: bool = False

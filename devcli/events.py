@@ -58,6 +58,7 @@ class UserMessage(_Event):
     type: Literal["user"] = "user"
     content: str
     synthetic: bool = False
+    images: tuple[str, ...] = ()  # paths of images sent with the message
 
 
 class AssistantTurn(_Event):
@@ -91,8 +92,29 @@ class Finished(_Event):
     reason: str = "finish"  # finish, no_tool_call, step_limit, stuck, backend_error, interrupted
 
 
+class Condensation(_Event):
+    """The conversation from here on replaces the events before `first_kept` with `summary`.
+
+    `first_kept` indexes the session's events after its `session` line. The system prompt and
+    the first user message always stay. Observations named in `elided` keep only a note.
+    """
+
+    type: Literal["condensation"] = "condensation"
+    summary: str
+    first_kept: int
+    elided: tuple[str, ...] = ()
+    tokens_before: int = 0
+    tokens_after: int = 0
+
+
 Event = Annotated[
-    SessionStarted | UserMessage | AssistantTurn | Observation | ErrorEvent | Finished,
+    SessionStarted
+    | UserMessage
+    | AssistantTurn
+    | Observation
+    | ErrorEvent
+    | Finished
+    | Condensation,
     Field(discriminator="type"),
 ]
 
@@ -124,8 +146,12 @@ def parse_events(lines: Iterable[str], source: str = "<events>") -> Iterator[Eve
 
 
 def read_session_file(path: Path) -> list[Event]:
-    with path.open(encoding="utf-8") as handle:
-        return list(parse_events(handle, source=str(path)))
+    """All events of a session file; a last line cut short by a crash is left out."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    if not text.endswith("\n") and lines:
+        lines.pop()  # the line being written when the process died
+    return list(parse_events(lines, source=str(path)))
 
 
 class SessionWriter:

@@ -1,6 +1,7 @@
 """One task without a person: what `devcli run` and `devcli replay` share."""
 
 import json
+import os
 import sys
 from datetime import datetime
 from enum import StrEnum
@@ -8,15 +9,27 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from devcli.agent.assembly import build_hooks, build_toolbox
+from devcli.agent.assembly import COMPACT_PROMPT_WINDOW, build_condenser, build_hooks, build_toolbox
 from devcli.agent.loop import Agent, EventSink, Mode, Outcome
 from devcli.agent.system_prompt import build_system_prompt
-from devcli.config import Settings
-from devcli.events import AssistantTurn, Event, SessionStarted, SessionWriter, event_to_json
+from devcli.config import ConfigError, Settings
+from devcli.events import (
+    AssistantTurn,
+    Event,
+    SessionStarted,
+    SessionWriter,
+    UserMessage,
+    event_to_json,
+)
+from devcli.exit_codes import ExitCode
 from devcli.ids import new_session_id
 from devcli.llm.base import Backend
+from devcli.llm.openai_messages import ImageError, attach_task_images
 from devcli.paths import sessions_dir
-from devcli.ui.plain import PlainRenderer
+from devcli.safety.redaction import Redactor, secret_values
+from devcli.safety.session_report import end_of_run
+from devcli.sessions import load_for_resume
+from devcli.ui.renderers import TextRenderer, text_renderer
 
 
 class OutputFormat(StrEnum):
@@ -32,6 +45,7 @@ class RunRequest(BaseModel):
     output: OutputFormat = OutputFormat.TEXT
     session_file: Path | None = None
     images: list[Path] = Field(default_factory=list)
+    resume: Path | None = None  # a session file to carry on with
 
 
 class RunSummary(BaseModel):
@@ -43,6 +57,8 @@ class RunSummary(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     session_file: str
+    changed_files: list[str] = Field(default_factory=list)
+    committed: bool = False
 
 
 def default_session_file(cwd: Path, session_id: str) -> Path:
@@ -55,37 +71,78 @@ def _print_jsonl(event: Event) -> None:
 
 
 def run_headless(backend: Backend, request: RunRequest) -> int:
-    session_id = new_session_id()
-    path = request.session_file or default_session_file(request.cwd, session_id)
+    resumed = load_for_resume(request.resume) if request.resume else None
+    images = [str(path.resolve()) for path in request.images]
+    if resumed is not None and not images:
+        first = next((e for e in resumed.events if isinstance(e, UserMessage)), None)
+        images = list(first.images) if first is not None else []
+    if images:
+        try:
+            attach_task_images(backend, [Path(image) for image in images])
+        except ImageError as exc:
+            print(f"devcli: {exc}", file=sys.stderr)
+            return int(ExitCode.USAGE)
+    session_id = resumed.header.id if resumed else new_session_id()
+    path = request.resume or request.session_file or default_session_file(request.cwd, session_id)
+    settings = request.settings
+    try:
+        toolbox = build_toolbox(settings, request.cwd)
+    except ConfigError as exc:
+        print(f"devcli: {exc}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     writer = SessionWriter(path)
     sinks: list[EventSink] = [writer]
     if request.output is OutputFormat.JSONL:
         sinks.append(_print_jsonl)
-    elif request.output is OutputFormat.TEXT:
-        sinks.append(PlainRenderer(sys.stdout))
-    settings = request.settings
-    toolbox = build_toolbox(settings, request.cwd)
+    renderer: TextRenderer | None = None
+    if request.output is OutputFormat.TEXT:
+        renderer = text_renderer(sys.stdout, request.cwd, backend, settings)
+        sinks.append(renderer)
+    condenser = build_condenser(settings, backend)
+    compact = condenser.window <= COMPACT_PROMPT_WINDOW
+    toolbox.compact_descriptions = compact
+    # Secrets never reach the session file, the terminal or JSON output.
+    redactor = Redactor(secret_values(os.environ, [settings.api_key]))
     agent = Agent(
         backend=backend,
         toolbox=toolbox,
-        system_prompt=build_system_prompt(request.cwd),
-        sinks=sinks,
+        system_prompt=build_system_prompt(request.cwd, compact=compact),
+        sinks=[redactor.sink(sink) for sink in sinks],
         max_steps=settings.max_steps,
         mode=Mode.HEADLESS,
-        hooks=build_hooks(settings, request.cwd, Mode.HEADLESS),
+        hooks=build_hooks(settings, request.cwd, Mode.HEADLESS, session_id=session_id),
+        condenser=condenser,
+        on_text=renderer.on_text if renderer is not None else None,
     )
-    header = SessionStarted(
-        id=session_id, cwd=str(request.cwd), model=backend.model_name, backend=backend.kind
-    )
-    for sink in agent.sinks:
-        sink(header)
+    if resumed is None:
+        header = SessionStarted(
+            id=session_id, cwd=str(request.cwd), model=backend.model_name, backend=backend.kind
+        )
+        for sink in agent.sinks:
+            sink(header)
+    else:
+        agent.events = list(resumed.events)
+        for repair in resumed.repairs:
+            agent.record(repair)
     try:
-        outcome = agent.run(request.task)
+        outcome = agent.run(request.task, images=images if resumed is None else ())
     finally:
+        if renderer is not None:
+            renderer.stop()
         toolbox.close()
         writer.close()
+    completed = outcome.task_completed == "true"
+    changes = end_of_run(
+        request.cwd, session_id, request.task, outcome.message, completed, settings.commit
+    )
     if request.output is OutputFormat.JSON:
-        print(json.dumps(_summary(outcome, agent.events, path).model_dump()), flush=True)
+        summary = _summary(outcome, agent.events, path)
+        summary.changed_files = [change.path for change in changes.changes]
+        summary.committed = changes.committed is not None
+        print(json.dumps(redactor.data(summary.model_dump())), flush=True)
+    else:
+        stream = sys.stdout if request.output is OutputFormat.TEXT else sys.stderr
+        print(redactor.text("\n".join(changes.lines())), file=stream, flush=True)
     return int(outcome.exit_code)
 
 

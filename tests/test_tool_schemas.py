@@ -2,6 +2,9 @@
 
 from pathlib import Path
 
+import pytest
+
+from devcli.config import ConfigError, Settings
 from devcli.tools.registry import ToolBox
 
 
@@ -16,7 +19,20 @@ def test_tool_names(tmp_path: Path) -> None:
         "str_replace_editor",
         "think",
         "finish",
+        "git",
     }
+
+
+def test_the_git_tool_can_be_switched_off(tmp_path: Path) -> None:
+    without = ToolBox.default(tmp_path, Settings(tools=["-git"]))
+    assert list(without.tools) == ["execute_bash", "str_replace_editor", "think", "finish"]
+    only = ToolBox.default(tmp_path, Settings(tools=["execute_bash", "str_replace_editor"]))
+    assert list(only.tools) == ["execute_bash", "str_replace_editor", "finish"]
+
+
+def test_unknown_tool_names_in_settings_are_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no tool is named '-gti'"):
+        ToolBox.default(tmp_path, Settings(tools=["-gti"]))
 
 
 def test_execute_bash_parameters(tmp_path: Path) -> None:

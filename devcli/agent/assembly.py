@@ -1,17 +1,66 @@
 """Builds the tools and hooks of a session from its settings."""
 
+import shutil
+import sys
 from pathlib import Path
 
+from devcli.agent.approval import ApprovalHook, ApprovalMode, ApprovalPrompt, default_mode
+from devcli.agent.budget import PromptMeter, context_window
+from devcli.agent.condenser import Condenser
 from devcli.agent.hooks import ToolHook
 from devcli.agent.loop import Mode
 from devcli.config import Settings
+from devcli.ids import new_session_id
+from devcli.llm.base import Backend
+from devcli.safety.gate_context import repository_root
+from devcli.safety.hooks import CheckpointHook, ConfinementHook, GateHook
 from devcli.tools.registry import ToolBox
 
+# Windows this small get the short system prompt and tool descriptions.
+COMPACT_PROMPT_WINDOW = 8192
 
-def build_toolbox(settings: Settings, workspace: Path) -> ToolBox:
-    return ToolBox.default(workspace)
+
+def build_condenser(settings: Settings, backend: Backend) -> Condenser:
+    """The model summarises its own history; the window is the backend's real one."""
+    window = context_window(backend, settings.ctx_size)
+    return Condenser(backend, PromptMeter(backend), window, threshold=settings.condense_threshold)
 
 
-def build_hooks(settings: Settings, workspace: Path, mode: Mode) -> list[ToolHook]:
-    """Hooks run in order before each call; the first refusal wins."""
-    return []
+def build_toolbox(
+    settings: Settings, workspace: Path, approver: ApprovalPrompt | None = None
+) -> ToolBox:
+    """`approver`, the person at the REPL, is asked about each commit unless `--commit` or the
+    configuration already allows them; with neither, the git tool refuses to commit."""
+    return ToolBox.default(workspace, settings, approver)
+
+
+def build_hooks(
+    settings: Settings,
+    workspace: Path,
+    mode: Mode,
+    approver: ApprovalPrompt | None = None,
+    session_id: str | None = None,
+) -> list[ToolHook]:
+    """Hooks run in order before each call; the first refusal wins.
+
+    `approver` is the person at the terminal (the REPL); headless runs have none.
+    `session_id` names the session's checkpoints (`devcli undo --session`).
+    """
+    approval = default_mode(settings, mode)
+    root = repository_root(workspace)
+    hooks: list[ToolHook] = []
+    # Hard gates come first, so nobody is asked about a command that will be refused.
+    if not settings.dangerously_skip_gates:
+        hooks.append(GateHook(root, approver, ask=approval is ApprovalMode.ASK))
+    hooks.append(ConfinementHook(root, approver))
+    # Approvals: ask / auto-edit / auto, from --approval or the mode's default.
+    hooks.append(ApprovalHook(approval, workspace, approver))
+    # Last: a checkpoint is taken only for a call that is about to run.
+    if shutil.which("git") is not None:
+        hooks.append(CheckpointHook(workspace, session_id or new_session_id()))
+    else:
+        print(
+            "devcli: git is not installed, so changes cannot be checkpointed or undone",
+            file=sys.stderr,
+        )
+    return hooks

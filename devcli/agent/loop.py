@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from devcli.agent.budget import PromptMeter
+from devcli.agent.condenser import Condenser, ContextExhausted
 from devcli.agent.conversation import conversation
 from devcli.agent.hooks import ToolHook
 from devcli.agent.stuck import stuck_reason
@@ -20,11 +22,16 @@ from devcli.events import (
     UserMessage,
 )
 from devcli.exit_codes import ExitCode
-from devcli.llm.base import Backend, BackendError, TextSink
+from devcli.llm.base import Backend, BackendError, ChatMessage, ContextOverflowError, TextSink
 from devcli.tools.base import ArgumentError, Tool, ToolArgs, ToolResult
 from devcli.tools.registry import ToolBox
+from devcli.truncation import cut_middle
 
 EventSink = Callable[[Event], None]
+
+# Tool output the model sees is cut to this many characters, and to less as the window fills.
+MAX_OBSERVATION_CHARS = 30_000
+MIN_OBSERVATION_CHARS = 800
 
 NO_TOOL_CALL_NUDGE = (
     "Your last message called no tool. Carry on with the task using the tools; when it is "
@@ -42,6 +49,7 @@ class StopReason(StrEnum):
     NO_TOOL_CALL = "no_tool_call"
     STEP_LIMIT = "step_limit"
     STUCK = "stuck"
+    CONTEXT = "context_exhausted"
     BACKEND = "backend_error"
     INTERRUPTED = "interrupted"
     REPLY = "reply"  # interactive: the model answered the user and waits
@@ -65,6 +73,7 @@ class Agent:
         mode: Mode = Mode.HEADLESS,
         hooks: Sequence[ToolHook] = (),
         on_text: TextSink | None = None,
+        condenser: Condenser | None = None,
     ) -> None:
         self.backend = backend
         self.toolbox = toolbox
@@ -74,16 +83,20 @@ class Agent:
         self.mode = mode
         self.hooks = list(hooks)
         self.on_text = on_text
+        self.condenser = condenser
+        self.meter = condenser.meter if condenser else PromptMeter(backend)
         self.events: list[Event] = []
+        self.step = 0  # model turns so far in this session; hooks may read it
+        self.prompt_tokens = 0  # size of the latest prompt, counted or estimated
 
     def record(self, event: Event) -> None:
         self.events.append(event)
         for sink in self.sinks:
             sink(event)
 
-    def run(self, task: str) -> Outcome:
+    def run(self, task: str, images: Sequence[str] = ()) -> Outcome:
         """Work on one user message until the model finishes, hands back, or a limit hits."""
-        self.record(UserMessage(content=task))
+        self.record(UserMessage(content=task, images=tuple(images)))
         try:
             outcome = self._steps()
         except KeyboardInterrupt:
@@ -104,15 +117,53 @@ class Agent:
             )
         return outcome
 
+    def compact(self, instructions: str | None = None) -> None:
+        """Condense the history now (`/compact`); raises ContextExhausted when it cannot."""
+        if self.condenser is None:
+            raise ContextExhausted("this session has no condenser")
+        self.record(
+            self.condenser.condense(
+                self.system_prompt, self.events, self.toolbox.schemas(), instructions
+            )
+        )
+
+    def _prompt(self, tools: list[dict[str, Any]]) -> list[ChatMessage]:
+        """The next prompt, condensing the history first when it would not fit."""
+        messages = conversation(self.system_prompt, self.events)
+        if self.condenser is None:
+            return messages
+        self.prompt_tokens = self.meter.count(messages, tools)
+        if self.condenser.needed(self.prompt_tokens):
+            condensation = self.condenser.condense(self.system_prompt, self.events, tools)
+            self.record(condensation)
+            self.prompt_tokens = condensation.tokens_after
+            messages = conversation(self.system_prompt, self.events)
+        return messages
+
+    def _next_turn(self) -> AssistantTurn:
+        tools = self.toolbox.schemas()
+        messages = self._prompt(tools)
+        try:
+            turn = self.backend.next_turn(messages, tools, self.on_text)
+        except ContextOverflowError:
+            if self.condenser is None:
+                raise
+            self.compact()  # the server's count beat our estimate: condense once and retry
+            messages = conversation(self.system_prompt, self.events)
+            turn = self.backend.next_turn(messages, tools, self.on_text)
+        self.meter.observe_usage(messages, turn.usage.prompt_tokens)
+        return turn
+
     def _steps(self) -> Outcome:
         quiet_turns = 0
         for _ in range(self.max_steps):
+            self.step += 1
             try:
-                turn = self.backend.next_turn(
-                    conversation(self.system_prompt, self.events),
-                    self.toolbox.schemas(),
-                    self.on_text,
-                )
+                turn = self._next_turn()
+            except ContextExhausted as exc:
+                message = f"Stopped: {exc}."
+                self.record(ErrorEvent(message=message))
+                return Outcome(reason=StopReason.CONTEXT, exit_code=ExitCode.LIMIT, message=message)
             except BackendError as exc:
                 self.record(ErrorEvent(message=str(exc)))
                 return Outcome(
@@ -147,7 +198,15 @@ class Agent:
         self.record(ErrorEvent(message=message))
         return Outcome(reason=StopReason.STEP_LIMIT, exit_code=ExitCode.LIMIT, message=message)
 
+    def _begin_step(self) -> None:
+        """Tell hooks that keep per-step state (checkpoints) that a new step starts."""
+        for hook in self.hooks:
+            begin_step = getattr(hook, "begin_step", None)
+            if callable(begin_step):
+                begin_step(self.step)
+
     def _run_calls(self, calls: Sequence[ToolCall]) -> Outcome | None:
+        self._begin_step()
         finish: Outcome | None = None
         for call in calls:
             if finish is not None:
@@ -183,12 +242,19 @@ class Agent:
                 return refusal.reason
         return None
 
+    def observation_limit(self) -> int:
+        """Characters of tool output the model may see now: less as the window fills."""
+        if self.condenser is None:
+            return MAX_OBSERVATION_CHARS
+        free_tokens = max(self.condenser.limit - self.prompt_tokens, 0)
+        return max(MIN_OBSERVATION_CHARS, min(MAX_OBSERVATION_CHARS, free_tokens * 3 // 2))
+
     def _observe(self, call: ToolCall, result: ToolResult) -> None:
         self.record(
             Observation(
                 tool_call_id=call.id,
                 name=call.name,
-                content=result.content,
+                content=cut_middle(result.content, self.observation_limit()),
                 exit_code=result.exit_code,
                 is_error=result.is_error,
             )

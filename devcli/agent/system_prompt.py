@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 from string import Template
 
+from devcli.agent.instructions import instructions_section
 from devcli.prompt_files import read_prompt
 
 
@@ -21,12 +22,15 @@ def describe_os() -> str:
     return platform.platform()
 
 
-def build_system_prompt(workspace: Path, today: date | None = None) -> str:
-    template = Template(read_prompt("system_prompt.md"))
-    return template.safe_substitute(
+def build_system_prompt(workspace: Path, today: date | None = None, compact: bool = False) -> str:
+    """`compact` picks the short prompt meant for context windows of a few thousand tokens."""
+    template = Template(read_prompt("system_prompt_compact.md" if compact else "system_prompt.md"))
+    prompt = template.safe_substitute(
         workspace=str(workspace),
         os=describe_os(),
         shell="bash",
         date=(today or date.today()).isoformat(),
         user=os.environ.get("USER", "the user"),
     ).strip()
+    project = instructions_section(workspace)
+    return f"{prompt}\n\n{project}" if project else prompt

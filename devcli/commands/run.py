@@ -40,6 +40,19 @@ if TYPE_CHECKING:
     from devcli.config import Settings
     from devcli.headless import OutputFormat
 
+ResumeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--resume", help="Carry on with a saved session: its id (or first characters), or its file."
+    ),
+]
+ContinueOption = Annotated[
+    bool, typer.Option("--continue", help="Carry on with this repository's latest session.")
+]
+
+
+CONTINUE_TASK = "Continue with the task where you left off."
+
 
 def output_format(value: str) -> "OutputFormat":
     from devcli.headless import OutputFormat
@@ -74,6 +87,20 @@ def load_settings_or_exit(workspace: Path, overrides: dict[str, Any]) -> "Settin
         raise fail(str(exc)) from exc
 
 
+def resume_path(workspace: Path, wanted: str | None, latest: bool) -> Path | None:
+    """The session file to carry on with, or None for a new session."""
+    if wanted is None and not latest:
+        return None
+    if wanted is not None and wanted.endswith(".jsonl") and Path(wanted).is_file():
+        return Path(wanted).resolve()
+    from devcli.sessions import SessionNotFound, find_session
+
+    try:
+        return find_session(workspace, wanted).path
+    except SessionNotFound as exc:
+        raise fail(str(exc)) from exc
+
+
 def guarded(action: Callable[[], int]) -> int:
     """Run a command body; Ctrl-C outside the loop still exits 130 without a traceback."""
     try:
@@ -95,6 +122,8 @@ def run(
     max_steps: MaxStepsOption = None,
     output: OutputOption = "text",
     session_file: SessionFileOption = None,
+    resume: ResumeOption = None,
+    continue_: ContinueOption = False,
     model: ModelOption = None,
     endpoint: EndpointOption = None,
     provider: ProviderOption = None,
@@ -121,7 +150,8 @@ def run(
     from devcli.llm.factory import make_backend
 
     output_kind = output_format(output)
-    text = read_task(task, task_file)
+    previous = resume_path(cwd, resume, continue_)
+    text = read_task(task, task_file) if previous is None or task or task_file else CONTINUE_TASK
     overrides = {
         "max_steps": max_steps,
         "model": model,
@@ -155,6 +185,7 @@ def run(
         output=output_kind,
         session_file=session_file,
         images=image or [],
+        resume=previous,
     )
     raise typer.Exit(guarded(lambda: run_headless(backend, request)))
 
@@ -169,6 +200,8 @@ def replay(
     max_steps: MaxStepsOption = None,
     output: OutputOption = "text",
     session_file: SessionFileOption = None,
+    resume: ResumeOption = None,
+    continue_: ContinueOption = False,
 ) -> None:
     """Re-run recorded assistant turns through the real tools, without any model."""
     from devcli.headless import RunRequest, run_headless
@@ -183,6 +216,7 @@ def replay(
     request = RunRequest(
         task=task,
         cwd=cwd,
+        resume=resume_path(cwd, resume, continue_),
         settings=settings,
         output=output_kind,
         session_file=session_file,

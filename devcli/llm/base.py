@@ -32,6 +32,10 @@ class BackendError(RuntimeError):
     """The model could not produce a turn; the message is for the user."""
 
 
+class ContextOverflowError(BackendError):
+    """The prompt did not fit the model's context window (as the server reported)."""
+
+
 class Backend(Protocol):
     kind: str  # "local", "remote" or "replay"
     model_name: str

@@ -40,14 +40,23 @@ class Tool(ABC, Generic[A]):
     def description(self) -> str:
         return read_prompt(f"tools/{self.name}.md").strip()
 
-    def schema(self) -> dict[str, Any]:
-        """The OpenAI/Mistral `tools` entry for this tool."""
+    def schema(self, compact: bool = False) -> dict[str, Any]:
+        """The OpenAI/Mistral `tools` entry.
+
+        `compact` (for windows of a few thousand tokens) keeps the first sentence of the
+        description and drops the parameters' descriptions.
+        """
         parameters = simplify_schema(self.args_model.model_json_schema())
+        description = self.description()
+        if compact:
+            description = description.split("\n")[0].split(". ")[0].strip().rstrip(".") + "."
+            for prop in parameters.get("properties", {}).values():
+                prop.pop("description", None)
         return {
             "type": "function",
             "function": {
                 "name": self.name,
-                "description": self.description(),
+                "description": description,
                 "parameters": parameters,
             },
         }

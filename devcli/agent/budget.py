@@ -1,0 +1,70 @@
+"""How many tokens a prompt takes, and how big the window is."""
+
+import json
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from devcli.llm.base import ChatMessage
+
+DEFAULT_WINDOW = 32_768
+# Characters per token of code and English under Tekken-like tokenizers; a safe underestimate.
+_CHARS_PER_TOKEN = 3.0
+_TOKENS_PER_MESSAGE = 6
+
+
+@runtime_checkable
+class CountsTokens(Protocol):
+    """Backends that can count a prompt exactly with the model's own tokenizer."""
+
+    def count_prompt_tokens(
+        self, messages: list[ChatMessage], tools: list[dict[str, Any]]
+    ) -> int: ...
+
+
+def estimate_tokens(messages: Sequence[ChatMessage], tools: Sequence[dict[str, Any]]) -> int:
+    chars = len(json.dumps(list(tools), ensure_ascii=False)) if tools else 0
+    for message in messages:
+        chars += len(message.content)
+        for call in message.tool_calls:
+            chars += len(call.name) + len(
+                call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
+            )
+    return int(chars / _CHARS_PER_TOKEN) + _TOKENS_PER_MESSAGE * len(messages)
+
+
+class PromptMeter:
+    """Counts prompts exactly where the backend can, else estimates from the last usage figure.
+
+    Between calls to a remote server only an estimate is possible; anchoring it on the
+    server's own count for the previous prompt keeps the error to the newest messages.
+    """
+
+    def __init__(self, backend: object) -> None:
+        self._exact = backend if isinstance(backend, CountsTokens) else None
+        self._anchor_messages: list[ChatMessage] = []
+        self._anchor_tokens = 0
+
+    @property
+    def exact(self) -> bool:
+        return self._exact is not None
+
+    def observe_usage(self, messages: list[ChatMessage], prompt_tokens: int) -> None:
+        if prompt_tokens > 0:
+            self._anchor_messages = list(messages)
+            self._anchor_tokens = prompt_tokens
+
+    def count(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> int:
+        if self._exact is not None:
+            return self._exact.count_prompt_tokens(messages, tools)
+        anchor = self._anchor_messages
+        if anchor and messages[: len(anchor)] == anchor:
+            return self._anchor_tokens + estimate_tokens(messages[len(anchor) :], [])
+        return estimate_tokens(messages, tools)
+
+
+def context_window(backend: object, configured: int | None) -> int:
+    """The real window: the backend's (loaded n_ctx, server metadata), else settings."""
+    window = getattr(backend, "context_window", None)
+    if isinstance(window, int) and window > 0:
+        return window
+    return configured or DEFAULT_WINDOW

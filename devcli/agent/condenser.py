@@ -1,0 +1,234 @@
+"""Keeps a long session inside the context window.
+
+When the next prompt would pass a share of the window, the model summarises the middle of the
+history; the system prompt, the first user message and the most recent steps stay verbatim.
+If that frees too little, the oldest kept observations are reduced to a note; if even that
+cannot bring the prompt under the threshold, the run stops instead of condensing forever.
+"""
+
+import json
+from collections.abc import Sequence
+from string import Template
+from typing import Any
+
+from devcli.agent.budget import PromptMeter, estimate_tokens
+from devcli.agent.conversation import conversation, plain_messages
+from devcli.events import AssistantTurn, Condensation, Event, Observation, UserMessage
+from devcli.llm.base import Backend, BackendError, ChatMessage, Role
+from devcli.prompt_files import read_prompt
+from devcli.truncation import cut_middle
+
+_CHARS_PER_TOKEN = 3
+_OBSERVATION_SNIPPET = 600
+
+
+class ContextExhausted(RuntimeError):
+    """The conversation cannot be made to fit; the message says why."""
+
+
+class Condenser:
+    def __init__(
+        self,
+        summariser: Backend,
+        meter: PromptMeter,
+        window: int,
+        threshold: float = 0.75,
+        keep_share: float = 0.25,
+        summary_share: float = 0.12,
+    ) -> None:
+        self.summariser = summariser
+        self.meter = meter
+        self.window = window
+        self.threshold = threshold
+        self.keep_share = keep_share
+        self.summary_share = summary_share
+
+    @property
+    def limit(self) -> int:
+        return int(self.window * self.threshold)
+
+    def needed(self, prompt_tokens: int) -> bool:
+        return prompt_tokens > self.limit
+
+    def condense(
+        self,
+        system_prompt: str,
+        events: Sequence[Event],
+        tools: list[dict[str, Any]],
+        instructions: str | None = None,
+    ) -> Condensation:
+        first_user = _first_user_index(events)
+        if first_user is None:
+            raise ContextExhausted("there is no conversation to condense yet")
+        previous = _last_condensation(events)
+        start = previous.first_kept if previous else first_user + 1
+        before = self.meter.count(conversation(system_prompt, events), tools)
+        # What always stays (system prompt, tools, task) decides the room left for the rest.
+        fixed = self.meter.count(conversation(system_prompt, events[: first_user + 1]), tools)
+        room = self.limit - fixed
+        if room <= 0:
+            raise ContextExhausted(
+                f"the system prompt, tools and task alone need {fixed} tokens, over {self.limit} "
+                f"({self.threshold:.0%} of the {self.window}-token window); use a larger "
+                "--ctx-size or a shorter task"
+            )
+        summary_tokens = int(min(self.window * self.summary_share, room * 0.35))
+        keep_tokens = int(min(self.window * self.keep_share, room * 0.5))
+        first_kept = self._choose_first_kept(events, start, keep_tokens)
+        summary = previous.summary if previous else ""
+        if first_kept > start:
+            summary = self._summarise(
+                events, first_user, previous, start, first_kept, instructions, summary_tokens
+            )
+        kept_ids = {e.tool_call_id for e in events[first_kept:] if isinstance(e, Observation)}
+        elided = [i for i in (previous.elided if previous else ()) if i in kept_ids]
+        candidate = Condensation(summary=summary, first_kept=first_kept, elided=tuple(elided))
+        after = self._count_with(system_prompt, events, candidate, tools)
+        for observation in (e for e in events[first_kept:] if isinstance(e, Observation)):
+            if after <= self.limit:
+                break
+            if observation.tool_call_id in elided:
+                continue
+            elided.append(observation.tool_call_id)
+            candidate = candidate.model_copy(update={"elided": tuple(elided)})
+            after = self._count_with(system_prompt, events, candidate, tools)
+        if after > self.limit:
+            raise ContextExhausted(
+                f"the conversation still needs {after} tokens after condensing, over "
+                f"{self.limit} ({self.threshold:.0%} of the {self.window}-token window); "
+                "use a larger --ctx-size or a shorter task"
+            )
+        return candidate.model_copy(update={"tokens_before": before, "tokens_after": after})
+
+    def _count_with(
+        self,
+        system_prompt: str,
+        events: Sequence[Event],
+        candidate: Condensation,
+        tools: list[dict[str, Any]],
+    ) -> int:
+        return self.meter.count(conversation(system_prompt, [*events, candidate]), tools)
+
+    def _choose_first_kept(self, events: Sequence[Event], start: int, budget: int) -> int:
+        """The earliest step boundary after `start` whose tail fits the share kept verbatim."""
+        boundaries = [
+            index
+            for index in range(start + 1, len(events))
+            if isinstance(events[index], AssistantTurn)
+            or (isinstance(events[index], UserMessage) and not events[index].synthetic)  # type: ignore[union-attr]
+        ]
+        if not boundaries:
+            return start
+        for boundary in boundaries:
+            if estimate_tokens(plain_messages(events[boundary:]), []) <= budget:
+                return boundary
+        return boundaries[-1]
+
+    def _summarise(
+        self,
+        events: Sequence[Event],
+        first_user: int,
+        previous: Condensation | None,
+        start: int,
+        end: int,
+        instructions: str | None,
+        summary_tokens: int,
+    ) -> str:
+        budget_chars = summary_tokens * _CHARS_PER_TOKEN
+        material_chars = int(self.window * 0.4) * _CHARS_PER_TOKEN
+        task = events[first_user]
+        assert isinstance(task, UserMessage)
+        removed = render_events(events[start:end])
+        material = (
+            f"THE TASK:\n{task.content}\n\n"
+            + (f"EARLIER SUMMARY:\n{previous.summary}\n\n" if previous else "")
+            + f"CONVERSATION TO SUMMARISE:\n{removed}"
+        )
+        material = cut_middle(material, material_chars)
+        request = "Write the summary now."
+        if instructions:
+            request += f" Pay particular attention to: {instructions}"
+        words = max(40, budget_chars // 7)
+        system = Template(read_prompt("condenser.md")).safe_substitute(words=words)
+        # One user message: some backends swap the system message for the model's own.
+        messages = [ChatMessage(role=Role.USER, content=f"{system}\n\n{material}\n\n{request}")]
+        try:
+            written = self.summariser.next_turn(messages, []).content.strip()
+        except BackendError:
+            written = ""
+        digest = action_digest(events[start:end])
+        summary = written[: max(budget_chars - len(digest), budget_chars // 2)]
+        if digest:
+            summary = (summary + "\n\n" if summary else "") + digest
+        return summary[:budget_chars]
+
+
+def action_digest(events: Sequence[Event], limit: int = 40) -> str:
+    """A mechanical list of what was done, kept even if the model's summary is poor."""
+    results = {e.tool_call_id: e for e in events if isinstance(e, Observation)}
+    lines: list[str] = []
+    for event in events:
+        if not isinstance(event, AssistantTurn):
+            continue
+        for call in event.tool_calls:
+            if call.name in ("think", "finish"):
+                continue
+            result = results.get(call.id)
+            status = (
+                ""
+                if result is None
+                else (
+                    " (error)"
+                    if result.is_error
+                    else f" (exit {result.exit_code})"
+                    if result.exit_code is not None
+                    else ""
+                )
+            )
+            lines.append(f"- {call.name} {_short_arguments(call.arguments)}{status}")
+    if len(lines) > limit:
+        lines = [f"- … {len(lines) - limit} earlier actions", *lines[-limit:]]
+    return "ACTIONS TAKEN:\n" + "\n".join(lines) if lines else ""
+
+
+def _short_arguments(arguments: dict[str, Any]) -> str:
+    if "command" in arguments and "path" in arguments:
+        return f"{arguments['command']} {arguments['path']}"
+    if "command" in arguments:
+        return str(arguments["command"]).splitlines()[0][:120] if arguments["command"] else '""'
+    return json.dumps(arguments, ensure_ascii=False)[:120]
+
+
+def render_events(events: Sequence[Event]) -> str:
+    parts: list[str] = []
+    for event in events:
+        match event:
+            case UserMessage():
+                parts.append(f"USER: {event.content}")
+            case AssistantTurn():
+                if event.content.strip():
+                    parts.append(f"AGENT: {event.content.strip()}")
+                for call in event.tool_calls:
+                    arguments = call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
+                    parts.append(f"AGENT CALLS {call.name}: {arguments[:1500]}")
+            case Observation():
+                status = "error" if event.is_error else f"exit code {event.exit_code}"
+                parts.append(
+                    f"RESULT of {event.name} ({status}):\n"
+                    + cut_middle(event.content, _OBSERVATION_SNIPPET)
+                )
+    return "\n\n".join(parts)
+
+
+def _first_user_index(events: Sequence[Event]) -> int | None:
+    for index, event in enumerate(events):
+        if isinstance(event, UserMessage) and not event.synthetic:
+            return index
+    return None
+
+
+def _last_condensation(events: Sequence[Event]) -> Condensation | None:
+    for event in reversed(events):
+        if isinstance(event, Condensation):
+            return event
+    return None

@@ -1,0 +1,62 @@
+"""How one model reads a conversation and writes its calls: a prompt renderer (mistral-common
+or the GGUF's chat template) combined with a call syntax (native Mistral or OpenHands text)."""
+
+from collections.abc import Sequence
+
+from devcli.llm.formats.call_grammar import mistral_call_grammar, openhands_call_grammar
+from devcli.llm.formats.history import HistoryMessage, PromptRenderer, ToolSchemas, tool_names
+from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
+from devcli.llm.formats.mistral_tokens import MistralControls
+from devcli.llm.formats.openhands_text import STOP_WORD, to_text_conversation
+from devcli.llm.formats.replies import MistralReply, ReplyReader, TextReply
+from devcli.llm.formats.token_text import TokenPieces
+from devcli.llm.models import ToolFormat
+
+_OPENHANDS_OPENER = "<function="
+_MISTRAL_OPENER = "[TOOL_CALLS]"
+
+
+class ChatFormat:
+    def __init__(
+        self,
+        renderer: PromptRenderer,
+        tool_format: ToolFormat,
+        pieces: TokenPieces,
+        controls: MistralControls | None = None,
+    ) -> None:
+        """`pieces` decodes replies; `controls` are the Mistral control ids of the model's
+        vocabulary when it has them (they let a grammar force a native call)."""
+        self.renderer = renderer
+        self.tool_format = tool_format
+        self.pieces = pieces
+        self.controls = controls
+
+    @property
+    def description(self) -> str:
+        calls = (
+            "OpenHands text calls" if self.tool_format is ToolFormat.OPENHANDS else "native calls"
+        )
+        return f"{self.renderer.description}, {calls}"
+
+    def prompt(self, messages: Sequence[HistoryMessage], tools: ToolSchemas) -> list[int]:
+        if self.tool_format is ToolFormat.OPENHANDS:
+            return self.renderer.encode(to_text_conversation(messages, tools), [])
+        return self.renderer.encode(messages, tools)
+
+    def reader(self, tools: ToolSchemas) -> ReplyReader:
+        names = tool_names(tools)
+        if self.tool_format is ToolFormat.OPENHANDS:
+            return TextReply(self.pieces, (_OPENHANDS_OPENER,), (STOP_WORD,), tools, names)
+        if isinstance(self.renderer, MistralCommonPrompt):
+            return MistralReply(self.renderer.pieces, self.renderer.controls, names)
+        return TextReply(self.pieces, (_MISTRAL_OPENER,), (), tools, names)
+
+    def forcing_grammar(self, tools: ToolSchemas) -> str | None:
+        """A grammar that makes the reply exactly one call; None when the syntax has no way."""
+        if not tools:
+            return None
+        if self.tool_format is ToolFormat.OPENHANDS:
+            return openhands_call_grammar(tools)
+        if self.controls is None:
+            return None
+        return mistral_call_grammar(tools, self.controls.tool_calls, self.controls.args)

@@ -1,0 +1,48 @@
+"""Tool calls written as text: every shape a Mistral model or a server may leave in a reply.
+
+`parse_text_tool_calls` is what a backend calls on reply text it received (a server's `content`,
+or a local model's decoded output). It returns None when the text makes no call, so that the
+text is a plain answer.
+"""
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from devcli.llm.formats.mistral_text import (
+    TOOL_CALLS,
+    parse_bare_calls,
+    parse_call_list_tail,
+    parse_marked_calls,
+)
+from devcli.llm.formats.openhands_text import parse_openhands
+from devcli.llm.formats.parsed import ParsedTurn
+
+__all__ = ["ParsedTurn", "parse_text_tool_calls"]
+
+_OPENHANDS_OPENING = "<function="
+
+
+def parse_text_tool_calls(
+    text: str,
+    tool_names: Collection[str] = (),
+    *,
+    schemas: Sequence[Mapping[str, Any]] = (),
+) -> ParsedTurn | None:
+    """The calls in `text`, or None when it makes none.
+
+    `tool_names` lets calls be recognised after a server stripped the control tokens
+    (`execute_bash{"command": "ls"}`); `schemas` (OpenAI-style tool entries) types the
+    parameters of OpenHands-style calls, which are written as text.
+    """
+    names = set(tool_names) | {
+        str(schema.get("function", schema).get("name")) for schema in schemas
+    }
+    marked = text.find(TOOL_CALLS)
+    openhands = text.find(_OPENHANDS_OPENING)
+    if openhands >= 0 and (marked < 0 or openhands < marked):
+        parsed = parse_openhands(text, schemas)
+        if parsed is not None:
+            return parsed
+    if marked >= 0:
+        return parse_marked_calls(text)
+    return parse_call_list_tail(text) or parse_bare_calls(text, names)

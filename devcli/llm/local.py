@@ -1,0 +1,204 @@
+"""The local backend: a GGUF model run in-process by llama.cpp.
+
+Each turn renders the whole conversation as tokens. Assistant turns are rendered as the exact
+tokens the model generated, so every prompt extends the previous one and llama.cpp evaluates
+only the new tokens (tool results, user messages); the rest comes from the KV cache.
+"""
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from devcli.events import AssistantTurn, Usage
+from devcli.llm.base import BackendError, ChatMessage, ContextOverflowError, Role, TextSink
+from devcli.llm.formats.chat_format import ChatFormat
+from devcli.llm.formats.history import HistoryMessage, PromptError
+from devcli.llm.formats.parsed import ParsedTurn
+from devcli.llm.model_vocab import LlamaPieces
+
+# A reply needs some room; below this the context is treated as full.
+MIN_REPLY_TOKENS = 16
+
+
+class SamplingParams(BaseModel):
+    temperature: float
+    top_p: float
+    top_k: int
+    min_p: float
+    repeat_penalty: float
+
+
+class TurnTimings(BaseModel):
+    prompt_tokens: int
+    prompt_evaluated: int  # the rest of the prompt was already in the KV cache
+    prompt_seconds: float  # until the first generated token
+    generated_tokens: int
+    generation_seconds: float  # from the first generated token to the last
+
+    @property
+    def prompt_tokens_per_second(self) -> float:
+        return self.prompt_evaluated / self.prompt_seconds if self.prompt_seconds else 0.0
+
+    @property
+    def generation_tokens_per_second(self) -> float:
+        steps = self.generated_tokens - 1
+        return steps / self.generation_seconds if steps > 0 and self.generation_seconds else 0.0
+
+
+def _turn_key(content: str, call_ids: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    return content, tuple(call_ids)
+
+
+class LocalBackend:
+    kind = "local"
+
+    def __init__(
+        self,
+        llama: Any,
+        chat_format: ChatFormat,
+        sampling: SamplingParams,
+        model_name: str,
+        max_tokens: int | None = None,
+        force_tool_call: bool = False,
+        system_prompt: str | None = None,
+    ) -> None:
+        """`system_prompt`, when given, replaces the system message the agent sends (the
+        model's official prompt)."""
+        self.llama = llama
+        self.chat_format = chat_format
+        self.sampling = sampling
+        self.model_name = model_name
+        self.max_tokens = max_tokens
+        self.force_tool_call = force_tool_call
+        self.system_prompt = system_prompt
+        self.vocab = LlamaPieces(llama)
+        self.last_timings: TurnTimings | None = None
+        self.last_prompt: list[int] = []
+        self.last_generated: list[int] = []
+        self._generated: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
+        self._rendered: tuple[list[ChatMessage], list[dict[str, Any]], list[int]] | None = None
+
+    @property
+    def context_window(self) -> int:
+        """The context llama.cpp was loaded with, in tokens."""
+        return int(self.llama.n_ctx())
+
+    def history(self, messages: Sequence[ChatMessage]) -> list[HistoryMessage]:
+        """The messages with, for turns generated here, the tokens the model wrote."""
+        result: list[HistoryMessage] = []
+        for message in messages:
+            data = message.model_dump()
+            if message.role is Role.SYSTEM and self.system_prompt is not None:
+                data["content"] = self.system_prompt
+            if message.role is Role.ASSISTANT:
+                key = _turn_key(message.content, [call.id for call in message.tool_calls])
+                data["generated_ids"] = self._generated.get(key)
+            result.append(HistoryMessage.model_validate(data))
+        return result
+
+    def prompt_tokens(
+        self, messages: Sequence[ChatMessage], tools: Sequence[dict[str, Any]]
+    ) -> list[int]:
+        """The prompt exactly as the model will see it (the last one rendered is reused)."""
+        messages, tools = list(messages), list(tools)
+        if self._rendered is not None and self._rendered[:2] == (messages, tools):
+            return self._rendered[2]
+        try:
+            tokens = self.chat_format.prompt(self.history(messages), tools)
+        except PromptError as exc:
+            raise BackendError(str(exc)) from exc
+        self._rendered = (messages, tools, tokens)
+        return tokens
+
+    def count_prompt_tokens(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> int:
+        return len(self.prompt_tokens(messages, tools))
+
+    def next_turn(
+        self,
+        messages: list[ChatMessage],
+        tools: list[dict[str, Any]],
+        on_text: TextSink | None = None,
+    ) -> AssistantTurn:
+        prompt = self.prompt_tokens(messages, tools)
+        room = self.context_window - len(prompt)
+        if room < MIN_REPLY_TOKENS:
+            raise ContextOverflowError(
+                f"The conversation no longer fits the model's context: the prompt is "
+                f"{len(prompt)} tokens and the context holds {self.context_window}. Start a new "
+                "session with a narrower task, or raise --ctx-size if memory allows."
+            )
+        limit = min(self.max_tokens or room, room)
+        generated, reply = self._generate(prompt, tools, limit, on_text)
+        turn = AssistantTurn(
+            content=reply.content,
+            tool_calls=reply.tool_calls,
+            usage=Usage(prompt_tokens=len(prompt), completion_tokens=len(generated)),
+        )
+        key = _turn_key(turn.content, [call.id for call in turn.tool_calls])
+        self._generated[key] = tuple(generated)
+        self.last_prompt, self.last_generated = prompt, generated
+        return turn
+
+    def _grammar(self, tools: list[dict[str, Any]]) -> Any:
+        if not self.force_tool_call:
+            return None
+        text = self.chat_format.forcing_grammar(tools)
+        if text is None:
+            return None
+        from llama_cpp.llama_grammar import LlamaGrammar
+
+        return LlamaGrammar.from_string(text, verbose=False)
+
+    def _generate(
+        self,
+        prompt: list[int],
+        tools: list[dict[str, Any]],
+        limit: int,
+        on_text: TextSink | None,
+    ) -> tuple[list[int], ParsedTurn]:
+        import llama_cpp
+
+        reader = self.chat_format.reader(tools)
+        generated: list[int] = []
+        llama_cpp.llama_perf_context_reset(self.llama.ctx)
+        started = time.perf_counter()
+        first_at: float | None = None
+        try:
+            for token in self.llama.generate(
+                prompt,
+                temp=self.sampling.temperature,
+                top_p=self.sampling.top_p,
+                top_k=self.sampling.top_k,
+                min_p=self.sampling.min_p,
+                repeat_penalty=self.sampling.repeat_penalty,
+                grammar=self._grammar(tools),
+            ):
+                if first_at is None:
+                    first_at = time.perf_counter()
+                generated.append(token)
+                if self.vocab.is_end_of_generation(token):
+                    break
+                text = reader.feed(token)
+                if text and on_text is not None:
+                    on_text(text)
+                if reader.stopped or len(generated) >= limit:
+                    break
+        except RuntimeError as exc:  # llama.cpp reports decode failures this way
+            raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
+        finished = time.perf_counter()
+        perf = llama_cpp.llama_perf_context(self.llama.ctx)
+        self.last_timings = TurnTimings(
+            prompt_tokens=len(prompt),
+            prompt_evaluated=int(perf.n_p_eval),
+            prompt_seconds=(first_at or finished) - started,
+            generated_tokens=len(generated),
+            generation_seconds=finished - (first_at or finished),
+        )
+        return generated, reader.finish()
+
+    def close(self) -> None:
+        llama, self.llama = self.llama, None
+        if llama is not None and hasattr(llama, "close"):
+            llama.close()

@@ -1,0 +1,175 @@
+"""From settings to a running local backend: find or download the GGUF, load it, and choose
+how prompts are written (mistral-common with the model's tekken.json, else the GGUF's template)."""
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from devcli.config import Settings
+from devcli.llm.formats.chat_format import ChatFormat
+from devcli.llm.formats.history import PromptError, PromptRenderer
+from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
+from devcli.llm.formats.mistral_tokens import MistralControls
+from devcli.llm.formats.template import ChatTemplatePrompt
+from devcli.llm.formats.token_text import TokenPieces
+from devcli.llm.local import LocalBackend, SamplingParams
+from devcli.llm.model_download import obtain_gguf, progress_wanted
+from devcli.llm.model_loading import load_llama, plan_load
+from devcli.llm.model_metadata import read_gguf_facts
+from devcli.llm.model_system_prompt import official_system_prompt
+from devcli.llm.model_vocab import LlamaPieces
+from devcli.llm.models import (
+    HubModel,
+    LocalModel,
+    ModelCard,
+    ModelError,
+    SamplingDefaults,
+    ToolFormat,
+    card_for_name,
+    card_for_source,
+    parse_model_reference,
+)
+from devcli.llm.tokenizers import find_tokenizer_file, load_mistral_tokenizer
+
+
+def notice(text: str) -> None:
+    print(f"devcli: {text}", file=sys.stderr, flush=True)
+
+
+def locate_model(settings: Settings) -> tuple[Path, ModelCard | None]:
+    """The GGUF's path (downloaded when needed) and the card of the model, if known."""
+    source = parse_model_reference(settings.model)
+    card = card_for_source(source)
+    if isinstance(source, LocalModel):
+        return source.path, card
+    assert isinstance(source, HubModel)
+    return obtain_gguf(source, card, show_progress=progress_wanted()), card
+
+
+def sampling_for(settings: Settings, card: ModelCard | None) -> SamplingParams:
+    defaults = card.sampling if card is not None else SamplingDefaults()
+
+    def pick(value: Any, default: Any) -> Any:
+        return default if value is None else value
+
+    return SamplingParams(
+        temperature=pick(settings.temperature, defaults.temperature),
+        top_p=pick(settings.top_p, defaults.top_p),
+        top_k=pick(settings.top_k, defaults.top_k),
+        min_p=pick(settings.min_p, defaults.min_p),
+        repeat_penalty=pick(settings.repeat_penalty, defaults.repeat_penalty),
+    )
+
+
+def _vocab_controls(vocab: LlamaPieces) -> MistralControls | None:
+    tool_calls = vocab.token_id("[TOOL_CALLS]")
+    if tool_calls is None:
+        return None
+    return MistralControls(eos=vocab.eos_id, tool_calls=tool_calls, args=vocab.token_id("[ARGS]"))
+
+
+def _mistral_renderer(
+    path: Path, card: ModelCard | None, vocab: LlamaPieces
+) -> MistralCommonPrompt | None:
+    tokenizer_file = find_tokenizer_file(path, card)
+    if tokenizer_file is None:
+        return None
+    try:
+        renderer = MistralCommonPrompt(load_mistral_tokenizer(tokenizer_file))
+    except PromptError as exc:
+        raise ModelError(f"{tokenizer_file}: {exc}") from exc
+    if renderer.vocab_size != vocab.vocab_size:
+        notice(
+            f"warning: {tokenizer_file} has {renderer.vocab_size} tokens but the model has "
+            f"{vocab.vocab_size}; ignoring it"
+        )
+        return None
+    return renderer
+
+
+def _template_renderer(llama: Any, vocab: LlamaPieces, path: Path) -> ChatTemplatePrompt:
+    template = llama.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise ModelError(
+            f"{path.name} has no chat template and there is no tekken.json beside it, so "
+            "devcli cannot write prompts for it"
+        )
+    bos = int(llama.token_bos())
+    wants_bos = llama.metadata.get("tokenizer.ggml.add_bos_token", "false") == "true"
+
+    def tokenize(text: str) -> list[int]:
+        return list(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    try:
+        return ChatTemplatePrompt(
+            template,
+            tokenize,
+            vocab.is_end_of_generation,
+            bos_text=vocab.piece(bos).decode("utf-8", errors="replace") if bos >= 0 else "",
+            eos_text=vocab.piece(vocab.eos_id).decode("utf-8", errors="replace"),
+            bos_id=bos if wants_bos and bos >= 0 else None,
+        )
+    except PromptError as exc:
+        raise ModelError(f"{path.name}: {exc}") from exc
+
+
+def choose_chat_format(
+    settings: Settings, card: ModelCard | None, path: Path, llama: Any
+) -> ChatFormat:
+    vocab = LlamaPieces(llama)
+    controls = _vocab_controls(vocab)
+    mistral = _mistral_renderer(path, card, vocab)
+    renderer: PromptRenderer
+    pieces: TokenPieces
+    if mistral is not None:
+        renderer, pieces, controls = mistral, mistral.pieces, mistral.controls
+    else:
+        if card is not None and card.tokenizer_version is not None:
+            notice(
+                f"no tekken.json for {card.title} (offline, or not downloaded yet): prompts come "
+                "from the GGUF's chat template, which may differ slightly from the training format"
+            )
+        renderer, pieces = _template_renderer(llama, vocab, path), vocab
+    if settings.tool_format != "auto":
+        tool_format = ToolFormat(settings.tool_format)
+    elif card is not None:
+        tool_format = card.tool_format
+    else:
+        tool_format = ToolFormat.MISTRAL if controls is not None else ToolFormat.OPENHANDS
+    return ChatFormat(renderer, tool_format, pieces, controls)
+
+
+def _system_prompt(settings: Settings, path: Path, card: ModelCard | None) -> str | None:
+    if settings.system_prompt != "official":
+        return None
+    text = official_system_prompt(path, card)
+    if text is None:
+        notice("this model has no official system prompt available; using devcli's own")
+    return text
+
+
+def build_local_backend(settings: Settings) -> LocalBackend:
+    """Raises ModelError with a message for the user when the model cannot be had or loaded."""
+    path, card = locate_model(settings)
+    facts = read_gguf_facts(path)
+    card = card or card_for_name(facts.name)
+    plan, warnings = plan_load(path, settings, facts)
+    for warning in warnings:
+        notice(f"warning: {warning}")
+    label = f"{card.title} ({path.name})" if card is not None else path.name
+    llama, _seconds = load_llama(plan, label)
+    try:
+        chat_format = choose_chat_format(settings, card, path, llama)
+        system_prompt = _system_prompt(settings, path, card)
+    except BaseException:
+        llama.close()
+        raise
+    return LocalBackend(
+        llama,
+        chat_format,
+        sampling_for(settings, card),
+        model_name=label,
+        max_tokens=settings.max_tokens,
+        force_tool_call=settings.tool_choice == "required",
+        system_prompt=system_prompt,
+    )

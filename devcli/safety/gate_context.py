@@ -1,0 +1,90 @@
+"""The live facts the gates need: the repository root, the shell's directory, which
+processes belong to the session, and whether paths hold uncommitted work."""
+
+import os
+import subprocess
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+from devcli.safety.gate_rules import GateContext
+from devcli.safety.shell_model import UNKNOWN
+
+
+def repository_root(workspace: Path) -> Path:
+    """The top of the git work tree around `workspace`, or `workspace` itself."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(workspace), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return workspace.resolve()
+    top = result.stdout.strip()
+    return Path(top).resolve() if result.returncode == 0 and top else workspace.resolve()
+
+
+def parent_pid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return int(fields[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    try:  # systems without /proc
+        out = subprocess.run(
+            ["ps", "-o", "ppid=", "-p", str(pid)], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return None
+    return int(out) if out.isdigit() else None
+
+
+def descends_from(pid: int, ancestor: int | None) -> bool:
+    """Whether `pid` is `ancestor` or one of its descendants."""
+    if ancestor is None:
+        return False
+    current: int | None = pid
+    for _ in range(256):
+        if current is None or current <= 1:
+            return False
+        if current == ancestor:
+            return True
+        current = parent_pid(current)
+    return False
+
+
+def has_uncommitted_changes(cwd: str, pathspecs: Sequence[str]) -> bool:
+    """Tracked files under `pathspecs` (all when empty) that differ from HEAD or the index."""
+    if UNKNOWN in cwd or any(UNKNOWN in spec for spec in pathspecs):
+        return True
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "-z", "--untracked-files=no", "--", *pathspecs],
+            cwd=cwd,
+            capture_output=True,
+            env=env,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    if result.returncode != 0:
+        return False  # not a repository, or a pathspec git rejects: the command fails too
+    return bool(result.stdout.strip(b"\0"))
+
+
+def gate_context(root: Path, cwd: str, shell_pid: int | None) -> GateContext:
+    home = os.path.realpath(os.path.expanduser("~"))
+    return GateContext(
+        root=str(root),
+        cwd=cwd,
+        home=home,
+        environ=dict(os.environ),
+        owns_process=partial(descends_from, ancestor=shell_pid),
+        uncommitted_changes=has_uncommitted_changes,
+    )

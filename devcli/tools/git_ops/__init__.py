@@ -1,0 +1,1 @@
+"""The operations behind the `git` tool, one module per job, all through gitpython."""

