@@ -118,6 +118,14 @@ CommitOption = Annotated[
     bool | None,
     typer.Option("--commit", help="Commit the result on the current branch when done."),
 ]
+ToolChoiceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tool-choice",
+        help="auto (the model may answer in prose) or required (every reply must be a tool "
+        "call, enforced by a grammar on local models).",
+    ),
+]
 VerboseOption = Annotated[
     bool | None, typer.Option("--verbose", help="Show the model runtime's own log.")
 ]
@@ -135,6 +143,36 @@ ReplayOption = Annotated[
 NoColorOption = Annotated[
     bool, typer.Option("--no-color", help="No colours (the NO_COLOR variable does the same).")
 ]
+
+
+# Command-line options that set the Settings field of the same name.
+SETTING_OPTIONS = (
+    "max_steps",
+    "model",
+    "endpoint",
+    "provider",
+    "api_key",
+    "ctx_size",
+    "gpu_layers",
+    "threads",
+    "cache_type_k",
+    "cache_type_v",
+    "tool_format",
+    "tool_choice",
+    "system_prompt",
+    "temperature",
+    "seed",
+    "reasoning_effort",
+    "approval",
+    "dangerously_skip_gates",
+    "commit",
+    "verbose",
+)
+
+
+def settings_overrides(options: dict[str, object]) -> dict[str, object]:
+    """The setting flags among a command's parameters (None where not given)."""
+    return {name: options.get(name) for name in SETTING_OPTIONS}
 
 
 @app.callback(invoke_without_command=True)
@@ -163,6 +201,7 @@ def root(
     reasoning_effort: ReasoningOption = None,
     approval: ApprovalOption = None,
     dangerously_skip_gates: SkipGatesOption = None,
+    tool_choice: ToolChoiceOption = None,
     verbose: VerboseOption = None,
     replay: ReplayOption = None,
     no_color: NoColorOption = False,
@@ -170,26 +209,7 @@ def root(
     """Open the interactive session when no command is given."""
     if no_color:
         os.environ["NO_COLOR"] = "1"  # every console devcli opens honours it
-    overrides = {
-        "max_steps": max_steps,
-        "model": model,
-        "endpoint": endpoint,
-        "provider": provider,
-        "api_key": api_key,
-        "ctx_size": ctx_size,
-        "gpu_layers": gpu_layers,
-        "threads": threads,
-        "cache_type_k": cache_type_k,
-        "cache_type_v": cache_type_v,
-        "tool_format": tool_format,
-        "system_prompt": system_prompt,
-        "temperature": temperature,
-        "seed": seed,
-        "reasoning_effort": reasoning_effort,
-        "approval": approval,
-        "dangerously_skip_gates": dangerously_skip_gates,
-        "verbose": verbose,
-    }
+    overrides = settings_overrides(locals())
     if ctx.invoked_subcommand is not None:
         given = [name for name, value in overrides.items() if value is not None]
         given += [n for n, v in (("replay", replay), ("session_file", session_file)) if v]

@@ -3,29 +3,19 @@
 import json
 import os
 import sys
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from devcli.agent.assembly import COMPACT_PROMPT_WINDOW, build_condenser, build_hooks, build_toolbox
-from devcli.agent.loop import Agent, EventSink, Mode, Outcome
-from devcli.agent.system_prompt import build_system_prompt
+from devcli.agent.assembly import build_condenser, build_hooks, build_toolbox
+from devcli.agent.loop import EventSink, Mode, Outcome
+from devcli.agent.session_start import open_conversation
 from devcli.config import ConfigError, Settings
-from devcli.events import (
-    AssistantTurn,
-    Event,
-    SessionStarted,
-    SessionWriter,
-    UserMessage,
-    event_to_json,
-)
+from devcli.events import AssistantTurn, Event, UserMessage, event_to_json
 from devcli.exit_codes import ExitCode
-from devcli.ids import new_session_id
 from devcli.llm.base import Backend
 from devcli.llm.openai_messages import ImageError, attach_task_images
-from devcli.paths import sessions_dir
 from devcli.safety.redaction import Redactor, secret_values
 from devcli.safety.session_report import end_of_run
 from devcli.sessions import load_for_resume
@@ -61,11 +51,6 @@ class RunSummary(BaseModel):
     committed: bool = False
 
 
-def default_session_file(cwd: Path, session_id: str) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return sessions_dir(cwd) / f"{stamp}-{session_id}.jsonl"
-
-
 def _print_jsonl(event: Event) -> None:
     print(event_to_json(event), flush=True)
 
@@ -82,61 +67,56 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
         except ImageError as exc:
             print(f"devcli: {exc}", file=sys.stderr)
             return int(ExitCode.USAGE)
-    session_id = resumed.header.id if resumed else new_session_id()
-    path = request.resume or request.session_file or default_session_file(request.cwd, session_id)
     settings = request.settings
     try:
         toolbox = build_toolbox(settings, request.cwd)
     except ConfigError as exc:
         print(f"devcli: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    writer = SessionWriter(path)
-    sinks: list[EventSink] = [writer]
+    outputs: list[EventSink] = []
     if request.output is OutputFormat.JSONL:
-        sinks.append(_print_jsonl)
+        outputs.append(_print_jsonl)
     renderer: TextRenderer | None = None
     if request.output is OutputFormat.TEXT:
         renderer = text_renderer(sys.stdout, request.cwd, backend, settings)
-        sinks.append(renderer)
-    condenser = build_condenser(settings, backend)
-    compact = condenser.window <= COMPACT_PROMPT_WINDOW
-    toolbox.compact_descriptions = compact
+        outputs.append(renderer)
     # Secrets never reach the session file, the terminal or JSON output.
     redactor = Redactor(secret_values(os.environ, [settings.api_key]))
-    agent = Agent(
+    conversation = open_conversation(
+        settings=settings,
+        workspace=request.cwd,
         backend=backend,
         toolbox=toolbox,
-        system_prompt=build_system_prompt(request.cwd, compact=compact),
-        sinks=[redactor.sink(sink) for sink in sinks],
-        max_steps=settings.max_steps,
+        condenser=build_condenser(settings, backend),
         mode=Mode.HEADLESS,
-        hooks=build_hooks(settings, request.cwd, Mode.HEADLESS, session_id=session_id),
-        condenser=condenser,
+        hooks_for=lambda session_id: build_hooks(
+            settings, request.cwd, Mode.HEADLESS, session_id=session_id
+        ),
+        outputs=outputs,
+        redactor=redactor,
         on_text=renderer.on_text if renderer is not None else None,
+        session_file=request.session_file,
+        resume=(request.resume, resumed) if request.resume and resumed else None,
     )
-    if resumed is None:
-        header = SessionStarted(
-            id=session_id, cwd=str(request.cwd), model=backend.model_name, backend=backend.kind
-        )
-        for sink in agent.sinks:
-            sink(header)
-    else:
-        agent.events = list(resumed.events)
-        for repair in resumed.repairs:
-            agent.record(repair)
+    agent = conversation.agent
     try:
-        outcome = agent.run(request.task, images=images if resumed is None else ())
+        outcome = agent.run(request.task, images=() if resumed else images)
     finally:
         if renderer is not None:
             renderer.stop()
         toolbox.close()
-        writer.close()
+        conversation.writer.close()
     completed = outcome.task_completed == "true"
     changes = end_of_run(
-        request.cwd, session_id, request.task, outcome.message, completed, settings.commit
+        request.cwd,
+        conversation.session_id,
+        request.task,
+        outcome.message,
+        completed,
+        settings.commit,
     )
     if request.output is OutputFormat.JSON:
-        summary = _summary(outcome, agent.events, path)
+        summary = _summary(outcome, agent.events, conversation.writer.path)
         summary.changed_files = [change.path for change in changes.changes]
         summary.committed = changes.committed is not None
         print(json.dumps(redactor.data(summary.model_dump())), flush=True)

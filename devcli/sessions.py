@@ -1,5 +1,6 @@
 """Finding saved sessions and rebuilding one to carry on with it."""
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -20,6 +21,11 @@ INTERRUPTED_RESULT = (
     "[This call was interrupted before it finished (devcli stopped); its effects, if any, "
     "are unknown. Check the state before relying on it.]"
 )
+
+
+def default_session_file(workspace: Path, session_id: str) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return sessions_dir(workspace) / f"{stamp}-{session_id}.jsonl"
 
 
 class SessionNotFound(LookupError):

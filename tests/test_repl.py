@@ -382,3 +382,26 @@ def test_the_session_file_records_the_conversation(tmp_path: Path) -> None:
     run = drive(tmp_path, "hi" + ENTER, [AssistantTurn(content="hello there")])
     events = read_session_file(run.session.session_file)
     assert [e.type for e in events] == ["session", "user", "assistant"]
+
+
+def test_resume_carries_on_with_a_saved_session(tmp_path: Path) -> None:
+    first = drive(
+        tmp_path, "remember the word kiwi" + ENTER, [AssistantTurn(content="noted")], settings=AUTO
+    )
+    old_id = first.session.session_id
+    turns = [AssistantTurn(content="first reply"), AssistantTurn(content="back again")]
+    run = drive(
+        tmp_path,
+        "new chat" + ENTER + f"/resume {old_id[:6]}" + ENTER + "and now?" + ENTER,
+        turns,
+        settings=AUTO,
+    )
+    assert f"Resumed session {old_id}" in run.output
+    assert run.session.session_id == old_id
+    assert run.user_messages() == ["remember the word kiwi", "and now?"]
+    saved = [
+        e.content for e in read_session_file(run.session.session_file) if isinstance(e, UserMessage)
+    ]
+    assert saved == ["remember the word kiwi", "and now?"]
+    missing = drive(tmp_path, "/resume nothing-like-it" + ENTER)
+    assert "/resume: no session with an id starting 'nothing-like-it'" in missing.output

@@ -7,11 +7,11 @@ cannot bring the prompt under the threshold, the run stops instead of condensing
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from string import Template
 from typing import Any
 
-from devcli.agent.budget import PromptMeter, estimate_tokens
+from devcli.agent.budget import PromptMeter
 from devcli.agent.conversation import conversation, plain_messages
 from devcli.events import AssistantTurn, Condensation, Event, Observation, UserMessage
 from devcli.llm.base import Backend, BackendError, ChatMessage, Role
@@ -33,7 +33,7 @@ class Condenser:
         meter: PromptMeter,
         window: int,
         threshold: float = 0.75,
-        keep_share: float = 0.25,
+        keep_share: float = 0.3,
         summary_share: float = 0.12,
     ) -> None:
         self.summariser = summariser
@@ -72,20 +72,46 @@ class Condenser:
                 f"({self.threshold:.0%} of the {self.window}-token window); use a larger "
                 "--ctx-size or a shorter task"
             )
-        summary_tokens = int(min(self.window * self.summary_share, room * 0.35))
-        keep_tokens = int(min(self.window * self.keep_share, room * 0.5))
-        first_kept = self._choose_first_kept(events, start, keep_tokens)
+        # After condensing, about half the room stays free, so several steps fit before the
+        # next condensation instead of one condensation per step.
+        summary_tokens = int(min(self.window * self.summary_share, room * self.summary_share * 2))
+        keep_tokens = int(min(self.window * self.keep_share, room * self.keep_share * 1.4))
+        head = [ChatMessage(role=Role.SYSTEM, content=system_prompt)]
+        head += plain_messages(events[: first_user + 1])
+
+        def kept_tokens(boundary: int) -> int:
+            messages = head + plain_messages(events[boundary:])
+            return self.meter.count(messages, tools) - fixed
+
+        first_kept = self._choose_first_kept(events, start, keep_tokens, kept_tokens)
         summary = previous.summary if previous else ""
         if first_kept > start:
             summary = self._summarise(
-                events, first_user, previous, start, first_kept, instructions, summary_tokens
+                system_prompt,
+                tools,
+                events,
+                (start, first_kept),
+                previous,
+                instructions,
+                summary_tokens,
+                before,
             )
         kept_ids = {e.tool_call_id for e in events[first_kept:] if isinstance(e, Observation)}
         elided = [i for i in (previous.elided if previous else ()) if i in kept_ids]
         candidate = Condensation(summary=summary, first_kept=first_kept, elided=tuple(elided))
         after = self._count_with(system_prompt, events, candidate, tools)
+        # Characters are only a guess at tokens: hold the summary to its budget in real tokens.
+        without = self._count_with(
+            system_prompt, events, candidate.model_copy(update={"summary": ""}), tools
+        )
+        if after - without > summary_tokens and summary:
+            keep = len(summary) * summary_tokens // (after - without)
+            candidate = candidate.model_copy(update={"summary": summary[:keep]})
+            after = self._count_with(system_prompt, events, candidate, tools)
+        # Still above the target: reduce the oldest kept outputs to a note, newest last.
+        target = fixed + room // 2
         for observation in (e for e in events[first_kept:] if isinstance(e, Observation)):
-            if after <= self.limit:
+            if after <= target:
                 break
             if observation.tool_call_id in elided:
                 continue
@@ -109,58 +135,89 @@ class Condenser:
     ) -> int:
         return self.meter.count(conversation(system_prompt, [*events, candidate]), tools)
 
-    def _choose_first_kept(self, events: Sequence[Event], start: int, budget: int) -> int:
-        """The earliest step boundary after `start` whose tail fits the share kept verbatim."""
+    def _choose_first_kept(
+        self,
+        events: Sequence[Event],
+        start: int,
+        budget: int,
+        kept_tokens: Callable[[int], int],
+    ) -> int:
+        """The earliest step boundary after `start` whose tail fits `budget` tokens.
+
+        The tail shrinks as the boundary moves later, so a binary search needs only a few
+        exact counts even for long histories.
+        """
         boundaries = [
-            index
-            for index in range(start + 1, len(events))
-            if isinstance(events[index], AssistantTurn)
-            or (isinstance(events[index], UserMessage) and not events[index].synthetic)  # type: ignore[union-attr]
+            index for index in range(start + 1, len(events)) if _starts_step(events[index])
         ]
         if not boundaries:
             return start
-        for boundary in boundaries:
-            if estimate_tokens(plain_messages(events[boundary:]), []) <= budget:
-                return boundary
-        return boundaries[-1]
+        low, high = 0, len(boundaries) - 1
+        while low < high:
+            middle = (low + high) // 2
+            if kept_tokens(boundaries[middle]) <= budget:
+                high = middle
+            else:
+                low = middle + 1
+        return boundaries[low]
 
     def _summarise(
         self,
+        system_prompt: str,
+        tools: list[dict[str, Any]],
         events: Sequence[Event],
-        first_user: int,
+        span: tuple[int, int],
         previous: Condensation | None,
-        start: int,
-        end: int,
         instructions: str | None,
         summary_tokens: int,
+        prompt_tokens: int,
     ) -> str:
+        """The model's summary of events[span], followed by the mechanical action digest.
+
+        First the request is appended to the conversation itself, so a local model reuses
+        its KV cache and evaluates only the request; when that does not fit or yields no
+        text, the removed part is sent on its own.
+        """
         budget_chars = summary_tokens * _CHARS_PER_TOKEN
-        material_chars = int(self.window * 0.4) * _CHARS_PER_TOKEN
-        task = events[first_user]
-        assert isinstance(task, UserMessage)
-        removed = render_events(events[start:end])
-        material = (
-            f"THE TASK:\n{task.content}\n\n"
-            + (f"EARLIER SUMMARY:\n{previous.summary}\n\n" if previous else "")
-            + f"CONVERSATION TO SUMMARISE:\n{removed}"
-        )
-        material = cut_middle(material, material_chars)
-        request = "Write the summary now."
-        if instructions:
-            request += f" Pay particular attention to: {instructions}"
         words = max(40, budget_chars // 7)
-        system = Template(read_prompt("condenser.md")).safe_substitute(words=words)
-        # One user message: some backends swap the system message for the model's own.
-        messages = [ChatMessage(role=Role.USER, content=f"{system}\n\n{material}\n\n{request}")]
-        try:
-            written = self.summariser.next_turn(messages, []).content.strip()
-        except BackendError:
-            written = ""
-        digest = action_digest(events[start:end])
+        request = Template(read_prompt("condenser.md")).safe_substitute(words=words)
+        if instructions:
+            request += f"\nPay particular attention to: {instructions}"
+        written = ""
+        request_tokens = len(request) // _CHARS_PER_TOKEN + 8
+        if prompt_tokens + request_tokens + summary_tokens < self.window:
+            messages = conversation(system_prompt, events)
+            written = self._ask([*messages, ChatMessage(role=Role.USER, content=request)], tools)
+        if not written:
+            written = self._ask([self._material_request(events, span, previous, request)], [])
+        digest = action_digest(events[span[0] : span[1]])
         summary = written[: max(budget_chars - len(digest), budget_chars // 2)]
         if digest:
             summary = (summary + "\n\n" if summary else "") + digest
         return summary[:budget_chars]
+
+    def _material_request(
+        self,
+        events: Sequence[Event],
+        span: tuple[int, int],
+        previous: Condensation | None,
+        request: str,
+    ) -> ChatMessage:
+        task = next(e for e in events if isinstance(e, UserMessage) and not e.synthetic)
+        material = (
+            f"THE TASK:\n{task.content}\n\n"
+            + (f"EARLIER SUMMARY:\n{previous.summary}\n\n" if previous else "")
+            + f"CONVERSATION TO SUMMARISE:\n{render_events(events[span[0] : span[1]])}"
+        )
+        material = cut_middle(material, int(self.window * 0.4) * _CHARS_PER_TOKEN)
+        # One user message: some backends swap a system message for the model's own.
+        return ChatMessage(role=Role.USER, content=f"{request}\n\n{material}")
+
+    def _ask(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> str:
+        try:
+            return self.summariser.next_turn(messages, tools).content.strip()
+        except BackendError:
+            return ""
 
 
 def action_digest(events: Sequence[Event], limit: int = 40) -> str:
@@ -218,6 +275,13 @@ def render_events(events: Sequence[Event]) -> str:
                     + cut_middle(event.content, _OBSERVATION_SNIPPET)
                 )
     return "\n\n".join(parts)
+
+
+def _starts_step(event: Event) -> bool:
+    """Where a kept tail may begin: a model turn, or a message the user typed."""
+    if isinstance(event, UserMessage):
+        return not event.synthetic
+    return isinstance(event, AssistantTurn)
 
 
 def _first_user_index(events: Sequence[Event]) -> int | None:

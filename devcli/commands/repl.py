@@ -14,7 +14,6 @@ from rich.text import Text
 from devcli import __version__
 from devcli.agent.approval import ApprovalHook, ApprovalMode, default_mode
 from devcli.agent.assembly import (
-    COMPACT_PROMPT_WINDOW,
     build_condenser,
     build_hooks,
     build_toolbox,
@@ -23,15 +22,14 @@ from devcli.agent.condenser import ContextExhausted
 from devcli.agent.hooks import ToolHook
 from devcli.agent.instructions import find_instructions
 from devcli.agent.loop import Agent, Mode, StopReason
-from devcli.agent.system_prompt import build_system_prompt
+from devcli.agent.session_start import open_conversation
 from devcli.cli_app import fail
 from devcli.commands.run import load_settings_or_exit
 from devcli.config import ConfigError, Settings
-from devcli.events import SessionStarted, SessionWriter
-from devcli.headless import default_session_file
-from devcli.ids import new_session_id
+from devcli.events import SessionWriter
 from devcli.llm.base import Backend
 from devcli.safety.redaction import Redactor, secret_values
+from devcli.sessions import ResumedSession
 from devcli.tools.bash import BashTool
 from devcli.ui.console import ConsoleRenderer, make_console
 from devcli.ui.repl import ReplInput, TerminalApprover, history_path, open_history, run_repl
@@ -74,9 +72,6 @@ class InteractiveSession:
         )
         self.approver = TerminalApprover(console, self.renderer.paused, input, output)
         self.toolbox = build_toolbox(settings, workspace, self.approver)
-        # Small windows get the short system prompt and tool descriptions.
-        self.compact_prompt = self.condenser.window <= COMPACT_PROMPT_WINDOW
-        self.toolbox.compact_descriptions = self.compact_prompt
         # Secrets never reach the session file or the screen.
         self.redactor = Redactor(secret_values(os.environ, [settings.api_key]))
         # One approval hook for the whole REPL: its mode and "always" answers outlive /clear.
@@ -89,37 +84,56 @@ class InteractiveSession:
         self.session_id = ""
         self.agent = self._new_conversation()
 
-    def _new_conversation(self) -> Agent:
-        """A fresh conversation: its own id, session file and checkpoints; approvals carry on."""
-        self.session_id = new_session_id()
-        path = self._requested_file or default_session_file(self.workspace, self.session_id)
-        self._requested_file = None  # /clear starts a file of its own
+    def _new_conversation(self, resume: tuple[Path, ResumedSession] | None = None) -> Agent:
+        """A fresh (or resumed) conversation with its own file and checkpoints; approvals and
+        their "always" answers carry on."""
         self._close_conversation()
-        self._writer = SessionWriter(path)
-        hooks = build_hooks(
-            self.settings, self.workspace, Mode.INTERACTIVE, self.approver, self.session_id
-        )
-        self.hooks = [self.approval if isinstance(h, ApprovalHook) else h for h in hooks]
-        agent = Agent(
+
+        def hooks_for(session_id: str) -> list[ToolHook]:
+            hooks = build_hooks(
+                self.settings, self.workspace, Mode.INTERACTIVE, self.approver, session_id
+            )
+            self.hooks = [self.approval if isinstance(h, ApprovalHook) else h for h in hooks]
+            return self.hooks
+
+        conversation = open_conversation(
+            settings=self.settings,
+            workspace=self.workspace,
             backend=self.backend,
             toolbox=self.toolbox,
-            system_prompt=build_system_prompt(self.workspace, compact=self.compact_prompt),
-            sinks=[self.redactor.sink(self._writer), self.redactor.sink(self.renderer)],
-            max_steps=self.settings.max_steps,
-            mode=Mode.INTERACTIVE,
-            hooks=self.hooks,
-            on_text=self.renderer.on_text,
             condenser=self.condenser,
+            mode=Mode.INTERACTIVE,
+            hooks_for=hooks_for,
+            outputs=[self.renderer],
+            redactor=self.redactor,
+            on_text=self.renderer.on_text,
+            session_file=self._requested_file,
+            resume=resume,
         )
-        agent.record(
-            SessionStarted(
-                id=self.session_id,
-                cwd=str(self.workspace),
-                model=self.backend.model_name,
-                backend=self.backend.kind,
-            )
-        )
-        return agent
+        self._requested_file = None  # /clear starts a file of its own
+        self._writer = conversation.writer
+        self.session_id = conversation.session_id
+        return conversation.agent
+
+    def resume(self, wanted: str | None) -> str:
+        """Carry on with a saved session of this repository (the newest other one by default)."""
+        from devcli.events import SessionFileError
+        from devcli.sessions import SessionNotFound, find_session, list_sessions, load_for_resume
+
+        try:
+            if wanted is None:
+                others = [s for s in list_sessions(self.workspace) if s.id != self.session_id]
+                if not others:
+                    raise SessionNotFound(f"no other saved session for {self.workspace}")
+                info = others[0]
+            else:
+                info = find_session(self.workspace, wanted)
+            resumed = load_for_resume(info.path)
+        except (SessionNotFound, SessionFileError, OSError) as exc:
+            raise CommandFailed(str(exc)) from exc
+        self.agent = self._new_conversation(resume=(info.path, resumed))
+        steps = sum(1 for e in resumed.events if e.type == "assistant")
+        return f"Resumed session {info.id} ({steps} steps): {info.task.splitlines()[0][:80]}"
 
     def _close_conversation(self) -> None:
         for hook in self.hooks:

@@ -29,10 +29,12 @@ from devcli.cli_app import (
     SystemPromptOption,
     TemperatureOption,
     ThreadsOption,
+    ToolChoiceOption,
     ToolFormatOption,
     VerboseOption,
     app,
     fail,
+    settings_overrides,
 )
 from devcli.exit_codes import EXIT_CODE_HELP, ExitCode
 
@@ -142,6 +144,7 @@ def run(
     approval: ApprovalOption = None,
     dangerously_skip_gates: SkipGatesOption = None,
     commit: CommitOption = None,
+    tool_choice: ToolChoiceOption = None,
     verbose: VerboseOption = None,
 ) -> None:
     """Work on one task without asking questions, for scripts and CI."""
@@ -152,27 +155,7 @@ def run(
     output_kind = output_format(output)
     previous = resume_path(cwd, resume, continue_)
     text = read_task(task, task_file) if previous is None or task or task_file else CONTINUE_TASK
-    overrides = {
-        "max_steps": max_steps,
-        "model": model,
-        "endpoint": endpoint,
-        "provider": provider,
-        "api_key": api_key,
-        "ctx_size": ctx_size,
-        "gpu_layers": gpu_layers,
-        "threads": threads,
-        "cache_type_k": cache_type_k,
-        "cache_type_v": cache_type_v,
-        "tool_format": tool_format,
-        "system_prompt": system_prompt,
-        "temperature": temperature,
-        "seed": seed,
-        "reasoning_effort": reasoning_effort,
-        "approval": approval,
-        "dangerously_skip_gates": dangerously_skip_gates,
-        "commit": commit,
-        "verbose": verbose,
-    }
+    overrides = settings_overrides(locals())
     settings = load_settings_or_exit(cwd, overrides)
     try:
         backend = make_backend(settings, cwd)

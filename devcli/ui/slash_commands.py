@@ -47,6 +47,8 @@ class SessionControls(Protocol):
 
     def compact(self, instructions: str) -> str: ...
 
+    def resume(self, wanted: str | None) -> str: ...
+
 
 class SlashCommand(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -131,6 +133,11 @@ def _compact(session: SessionControls, argument: str) -> Next:
     return Next.CONTINUE
 
 
+def _resume(session: SessionControls, argument: str) -> Next:
+    _say(session, session.resume(argument.strip() or None))
+    return Next.CONTINUE
+
+
 def _exit(session: SessionControls, argument: str) -> Next:
     return Next.EXIT
 
@@ -177,6 +184,12 @@ COMMANDS: dict[str, SlashCommand] = {
             usage="/clear",
             summary="start a new conversation",
             run=_plain(lambda s: s.clear()),
+        ),
+        SlashCommand(
+            name="resume",
+            usage="/resume [ID]",
+            summary="carry on with a saved session (the latest by default)",
+            run=_resume,
         ),
         SlashCommand(
             name="status",

@@ -1,0 +1,81 @@
+"""Opening a conversation: its id and session file, and the agent wired to its outputs.
+
+`devcli run`, `devcli replay` and the REPL all start (or resume) conversations this way, so a
+session file written by one can be carried on by another.
+"""
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from devcli.agent.assembly import COMPACT_PROMPT_WINDOW
+from devcli.agent.condenser import Condenser
+from devcli.agent.hooks import ToolHook
+from devcli.agent.loop import Agent, EventSink, Mode
+from devcli.agent.system_prompt import build_system_prompt
+from devcli.config import Settings
+from devcli.events import SessionStarted, SessionWriter
+from devcli.ids import new_session_id
+from devcli.llm.base import Backend, TextSink
+from devcli.safety.redaction import Redactor
+from devcli.sessions import ResumedSession, default_session_file
+from devcli.tools.registry import ToolBox
+
+
+class Conversation(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    agent: Agent
+    writer: SessionWriter
+    session_id: str
+    resumed: bool
+
+
+def open_conversation(
+    *,
+    settings: Settings,
+    workspace: Path,
+    backend: Backend,
+    toolbox: ToolBox,
+    condenser: Condenser,
+    mode: Mode,
+    hooks_for: Callable[[str], list[ToolHook]],
+    outputs: Sequence[EventSink],
+    redactor: Redactor,
+    on_text: TextSink | None = None,
+    session_file: Path | None = None,
+    resume: tuple[Path, ResumedSession] | None = None,
+) -> Conversation:
+    """A new conversation, or (with `resume`) the saved one rebuilt, ready to take a message.
+
+    Every event goes through `redactor` to the session file and to `outputs`.
+    """
+    resumed = resume[1] if resume else None
+    session_id = resumed.header.id if resumed else new_session_id()
+    path = resume[0] if resume else session_file or default_session_file(workspace, session_id)
+    writer = SessionWriter(path)
+    compact = condenser.window <= COMPACT_PROMPT_WINDOW
+    toolbox.compact_descriptions = compact
+    agent = Agent(
+        backend=backend,
+        toolbox=toolbox,
+        system_prompt=build_system_prompt(workspace, compact=compact),
+        sinks=[redactor.sink(writer), *(redactor.sink(sink) for sink in outputs)],
+        max_steps=settings.max_steps,
+        mode=mode,
+        hooks=hooks_for(session_id),
+        on_text=on_text,
+        condenser=condenser,
+    )
+    if resumed is None:
+        header = SessionStarted(
+            id=session_id, cwd=str(workspace), model=backend.model_name, backend=backend.kind
+        )
+        for sink in agent.sinks:
+            sink(header)
+    else:
+        agent.events = list(resumed.events)
+        for repair in resumed.repairs:
+            agent.record(repair)
+    return Conversation(agent=agent, writer=writer, session_id=session_id, resumed=bool(resume))
