@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from devcli.paths import data_dir
+from tests.support.cli import run_devcli, write_turns
 from tests.support.git_histories import commit_files, new_repo
-from tests.support.git_trees import bash, edit, finish, run_devcli, tree_fingerprint, write_turns
+from tests.support.git_trees import bash, edit, finish, tree_fingerprint
 
 BIG_LINES = 200_000
 

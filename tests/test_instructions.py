@@ -1,9 +1,7 @@
 """AGENTS.md files in the system prompt, and `devcli init` writing a starter one."""
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from devcli.agent.instructions import (
@@ -12,17 +10,7 @@ from devcli.agent.instructions import (
     instruction_folders,
 )
 from devcli.agent.system_prompt import build_system_prompt
-
-
-def devcli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devcli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+from tests.support.cli import run_devcli
 
 
 def test_root_then_each_folder_down_to_the_workspace(git_repo: Path) -> None:
@@ -84,7 +72,7 @@ def test_init_describes_a_python_project(git_repo: Path) -> None:
     (git_repo / "tests" / "test_app.py").write_text("def test_x():\n    pass\n")
     subprocess.run(["git", "-C", str(git_repo), "add", "."], check=True)
 
-    result = devcli("init", cwd=git_repo)
+    result = run_devcli("init", cwd=git_repo)
     assert result.returncode == 0, result.stderr
     text = (git_repo / "AGENTS.md").read_text()
     assert "- Language: Python" in text
@@ -102,22 +90,22 @@ def test_init_finds_the_node_test_script(git_repo: Path) -> None:
     (git_repo / "index.ts").write_text("export {}\n")
     subprocess.run(["git", "-C", str(git_repo), "add", "."], check=True)
 
-    assert devcli("init", cwd=git_repo).returncode == 0
+    assert run_devcli("init", cwd=git_repo).returncode == 0
     text = (git_repo / "AGENTS.md").read_text()
     assert "`yarn test`" in text and "`yarn run lint`" in text
     assert "TypeScript" in text
 
 
 def test_init_says_what_it_could_not_detect(tmp_path: Path) -> None:
-    assert devcli("init", cwd=tmp_path).returncode == 0
+    assert run_devcli("init", cwd=tmp_path).returncode == 0
     assert "Run the tests: (not detected" in (tmp_path / "AGENTS.md").read_text()
 
 
 def test_init_never_overwrites_without_force(git_repo: Path) -> None:
     (git_repo / "AGENTS.md").write_text("mine\n")
-    refused = devcli("init", cwd=git_repo)
+    refused = run_devcli("init", cwd=git_repo)
     assert refused.returncode == 2
     assert "already exists" in refused.stderr and "Traceback" not in refused.stderr
     assert (git_repo / "AGENTS.md").read_text() == "mine\n"
-    assert devcli("init", "--force", cwd=git_repo).returncode == 0
+    assert run_devcli("init", "--force", cwd=git_repo).returncode == 0
     assert (git_repo / "AGENTS.md").read_text().startswith("# AGENTS.md")

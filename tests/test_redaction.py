@@ -7,8 +7,9 @@ import pytest
 
 from devcli.events import AssistantTurn, Observation, ToolCall
 from devcli.safety.redaction import MASK, Redactor, secret_values
+from tests.support.cli import run_devcli, write_turns
 from tests.support.git_histories import new_repo
-from tests.support.git_trees import bash, finish, run_devcli, write_turns
+from tests.support.git_trees import bash, finish
 
 GITHUB = "ghp_" + "A1b2C3d4" * 5
 AWS = "AKIA" + "ABCDEFGHIJ234567"

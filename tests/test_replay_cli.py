@@ -2,28 +2,11 @@
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from devcli.events import Finished, SessionStarted, read_session_file
-
-
-def devcli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devcli", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-
-
-def write_turns(path: Path, turns: list[dict[str, object]]) -> Path:
-    path.write_text("".join(json.dumps(t) + "\n" for t in turns))
-    return path
+from tests.support.cli import run_devcli as devcli
+from tests.support.cli import write_turns
 
 
 def test_replay_of_plain_turns_runs_calls_and_exits_with_finish_code(tmp_path: Path) -> None:

@@ -1,6 +1,5 @@
 """Saved sessions: listing, finding, surviving a crash, resuming."""
 
-import json
 import os
 import signal
 import subprocess
@@ -26,21 +25,8 @@ from devcli.sessions import (
     list_sessions,
     load_for_resume,
 )
-
-
-def devcli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devcli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def write_turns(path: Path, turns: list[dict[str, object]]) -> Path:
-    path.write_text("".join(json.dumps(t) + "\n" for t in turns))
-    return path
+from tests.support.cli import run_devcli as devcli
+from tests.support.cli import write_turns
 
 
 def bash(command: str, **extra: object) -> dict[str, object]:

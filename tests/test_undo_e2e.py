@@ -9,6 +9,7 @@ import pytest
 from devcli.config import Settings
 from devcli.headless import OutputFormat, RunRequest, run_headless
 from devcli.llm.replay import ReplayBackend, load_turns
+from tests.support.cli import run_devcli, write_turns
 from tests.support.git_histories import git, new_repo
 from tests.support.git_trees import (
     bash,
@@ -17,9 +18,7 @@ from tests.support.git_trees import (
     finish,
     git_state,
     messy_repo,
-    run_devcli,
     tree_fingerprint,
-    write_turns,
 )
 
 

@@ -1,10 +1,7 @@
 """Real work trees in awkward states, and exact fingerprints of them, for checkpoint tests."""
 
-import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.support.git_histories import git, new_repo
@@ -101,27 +98,6 @@ def wreck(repo: Path) -> None:
     (repo / "agent_made/file.py").write_bytes(b"x = 1\n")
     (repo / "debug.log").write_bytes(b"agent changed the ignored log\n")
     (repo / "renamed.txt").rename(repo / "renamed_again.txt")
-
-
-def run_devcli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """`devcli ARGS` as a real process."""
-    return subprocess.run(
-        [sys.executable, "-m", "devcli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-        check=False,
-    )
-
-
-def write_turns(path: Path, turns: list[dict[str, object]]) -> Path:
-    """A replay file of plain `{"content", "tool_calls"}` turns, one per line."""
-    path.write_text("".join(json.dumps(turn) + "\n" for turn in turns), encoding="utf-8")
-    return path
 
 
 def bash(command: str) -> dict[str, object]:
