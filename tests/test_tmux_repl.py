@@ -238,3 +238,21 @@ def test_ctrl_c_stops_a_real_model_mid_answer(pane: Pane, git_repo: Path) -> Non
     pane.press("Enter")
     screen = pane.wait_for("[devcli exited with 0]")
     assert "Traceback" not in screen
+
+
+def test_the_person_picks_a_model_when_the_server_offers_several(
+    pane: Pane, tmp_path: Path
+) -> None:
+    from tests.support.fault_server import running_fault_server
+
+    with running_fault_server() as server:
+        server.models = ["small-7b", "devstral-small-2507"]
+        pane.start(f"{sys.executable} -m devcli --endpoint {server.url} --cwd {tmp_path}; sleep 30")
+        pane.wait_for("Choose 1-2:")
+        screen = pane.screen()
+        assert "1. small-7b" in screen and "2. devstral-small-2507" in screen
+        pane.type("2")
+        pane.press("Enter")
+        pane.wait_for("devstral-small-2507 (remote)")
+        pane.press("C-d")
+        pane.wait_for("Session saved to")

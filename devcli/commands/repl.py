@@ -2,6 +2,7 @@
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -311,9 +312,16 @@ def _backend_for(options: ReplOptions, settings: Settings) -> Backend:
         except ReplayFileError as exc:
             raise fail(str(exc)) from exc
     from devcli.llm.factory import make_backend
+    from devcli.ui.choices import ask_choice
+
+    def choose(models: Sequence[str]) -> str:
+        try:
+            return ask_choice("The server offers several models:", models)
+        except (EOFError, KeyboardInterrupt) as exc:
+            raise ConfigError("no model was chosen; name one with --model") from exc
 
     try:
-        return make_backend(settings, options.cwd)
+        return make_backend(settings, options.cwd, choose_model=choose)
     except ConfigError as exc:
         raise fail(str(exc)) from exc
 
