@@ -63,8 +63,16 @@ class PromptMeter:
 
 
 def context_window(backend: object, configured: int | None) -> int:
-    """The real window: the backend's (loaded n_ctx, server metadata), else settings."""
-    window = getattr(backend, "context_window", None)
-    if isinstance(window, int) and window > 0:
-        return window
-    return configured or DEFAULT_WINDOW
+    """The window to budget for: the smaller of what the backend runs with (the loaded n_ctx,
+    the server's metadata) and --ctx-size; else the model table's; else a default."""
+    known = [
+        value
+        for value in (getattr(backend, "context_window", None), configured)
+        if isinstance(value, int) and value > 0
+    ]
+    if known:
+        return min(known)
+    from devcli.llm.models import card_for_name
+
+    card = card_for_name(str(getattr(backend, "model_name", "")))
+    return card.context if card is not None else DEFAULT_WINDOW

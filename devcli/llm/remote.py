@@ -37,6 +37,7 @@ from devcli.llm.server_info import (
     list_models,
     served_models,
 )
+from devcli.llm.server_window import probe_window
 
 T = TypeVar("T")
 
@@ -148,6 +149,15 @@ class RemoteBackend:
         for model in served:
             if model.id == self.model_name:
                 self.context_window = model.context_window
+        if (
+            self.context_window is None
+            and self.settings.ctx_size is None
+            and self.endpoint.provider != "mistral"
+        ):
+            found = probe_window(self.endpoint.base_url, self.model_name, self.endpoint.api_key)
+            self.context_window = found.window
+            if found.warning:
+                print(f"devcli: warning: {found.warning}", file=sys.stderr, flush=True)
 
     # -- one request ----------------------------------------------------------------------
 

@@ -157,7 +157,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.owner.record(Request("GET", self.path, dict(self.headers), None))
-        if self.path.rstrip("/").endswith("/models"):
+        if ("GET", self.path) in self.server.owner.routes:
+            self._send(self.server.owner.routes["GET", self.path])
+        elif self.path.rstrip("/").endswith("/models"):
             reply = self.server.owner.models_reply()
             self._send(reply)
         else:
@@ -171,7 +173,12 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             body = raw.decode("utf-8", "replace")
         self.server.owner.record(Request("POST", self.path, dict(self.headers), body))
-        self._send(self.server.owner.next_reply())
+        if ("POST", self.path) in self.server.owner.routes:
+            self._send(self.server.owner.routes["POST", self.path])
+        elif self.path.rstrip("/").endswith("/chat/completions"):
+            self._send(self.server.owner.next_reply())
+        else:
+            self._send(Status(404, {"error": {"message": f"no route {self.path}"}}))
 
     def _send(self, reply: Reply) -> None:
         if isinstance(reply, Stream):
@@ -226,6 +233,9 @@ class FaultServer:
     def __init__(self, models: Iterable[str | dict[str, Any]] = ("fault-model",)) -> None:
         self.models: list[str | dict[str, Any]] = list(models)  # names, or whole entries
         self.models_status: Status | None = None  # answer /models with this instead
+        # Fixed answers by (method, path): the metadata endpoints of servers that cannot run
+        # here (llama-server's /props, Ollama's /api/show).
+        self.routes: dict[tuple[str, str], Reply] = {}
         self.fallback: Reply = Status(500, {"error": {"message": "no scripted reply left"}})
         self.requests: list[Request] = []
         self._replies: deque[Reply] = deque()
