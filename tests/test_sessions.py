@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from devcli.agent.conversation import conversation
 from devcli.events import (
     AssistantTurn,
     Finished,
@@ -18,6 +19,9 @@ from devcli.events import (
     UserMessage,
     read_session_file,
 )
+from devcli.llm.formats.history import HistoryMessage
+from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
+from devcli.llm.tokenizers import load_mistral_tokenizer
 from devcli.sessions import (
     INTERRUPTED_RESULT,
     SessionNotFound,
@@ -25,8 +29,10 @@ from devcli.sessions import (
     list_sessions,
     load_for_resume,
 )
+from devcli.tools.registry import ToolBox
 from tests.support.cli import run_devcli as devcli
 from tests.support.cli import write_turns
+from tests.support.llm_files import write_v13_tekken
 
 
 def bash(command: str, **extra: object) -> dict[str, object]:
@@ -121,6 +127,13 @@ def test_resume_after_sigkill_mid_step(tmp_path: Path) -> None:
     resumed = load_for_resume(session)
     assert resumed.events == before[1:]
     assert len(resumed.repairs) == 1 and resumed.repairs[0].content == INTERRUPTED_RESULT
+    # The rebuilt history plus the next message is a prompt mistral-common accepts (v13).
+    next_prompt = conversation(
+        "system", [*resumed.events, *resumed.repairs, UserMessage(content="go on")]
+    )
+    encoder = MistralCommonPrompt(load_mistral_tokenizer(write_v13_tekken(tmp_path)))
+    tools = ToolBox.default(repo).schemas()
+    assert encoder.encode([HistoryMessage(**m.model_dump()) for m in next_prompt], tools)
 
     rest = write_turns(tmp_path / "rest.jsonl", [bash("cat one.txt"), FINISH])
     result = devcli("replay", str(rest), "--resume", str(session), "--cwd", str(repo), cwd=repo)
