@@ -66,6 +66,8 @@ class AssistantTurn(_Event):
     content: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
     usage: Usage = Field(default_factory=Usage)
+    # What a reasoning model thought before answering; kept for people, not sent back.
+    reasoning: str | None = None
 
 
 class Observation(_Event):

@@ -124,3 +124,19 @@ def test_usage_from_the_last_chunk_that_has_it() -> None:
     usage = {"prompt_tokens": 100, "completion_tokens": 3, "total_tokens": 103}
     turn = _assemble(chunk({"content": "x"}, "stop"), {"choices": [], "usage": usage}).turn(NAMES)
     assert (turn.usage.prompt_tokens, turn.usage.completion_tokens) == (100, 3)
+
+
+def test_reasoning_is_kept_on_the_turn_but_not_in_its_content() -> None:
+    thoughts: list[str] = []
+    assembler = TurnAssembler(None, thoughts.append)
+    for item in (
+        chunk({"reasoning_content": "First, check "}),
+        chunk({"reasoning_content": "the tests."}),
+        chunk({"content": "Running them."}, "stop"),
+    ):
+        assembler.add_chunk(item)
+    turn = assembler.turn(NAMES)
+    assert thoughts == ["First, check ", "the tests."]
+    assert turn.reasoning == "First, check the tests."
+    assert turn.content == "Running them."
+    assert _assemble(chunk({"content": "plain"}, "stop")).turn(NAMES).reasoning is None

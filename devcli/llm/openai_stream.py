@@ -124,6 +124,7 @@ class TurnAssembler:
         self._relay = _TextRelay(on_text)
         self._on_reasoning = on_reasoning
         self._text: list[str] = []
+        self._reasoning: list[str] = []
         self._calls: list[_PendingCall] = []
         self._by_index: dict[int, _PendingCall] = {}
         self._usage = Usage()
@@ -160,7 +161,12 @@ class TurnAssembler:
             parsed = parse_text_tool_calls(content, tool_names, schemas=schemas)
             if parsed is not None and parsed.tool_calls:
                 content, calls = parsed.content, parsed.tool_calls
-        return AssistantTurn(content=content, tool_calls=calls, usage=self._usage)
+        return AssistantTurn(
+            content=content,
+            tool_calls=calls,
+            usage=self._usage,
+            reasoning="".join(self._reasoning).strip() or None,
+        )
 
     @staticmethod
     def _validated(data: Mapping[str, Any]) -> _Chunk:
@@ -208,6 +214,7 @@ class TurnAssembler:
             self._relay.feed(text)
 
     def _think(self, text: str) -> None:
+        self._reasoning.append(text)
         if self._on_reasoning is not None:
             self._on_reasoning(text)
 
