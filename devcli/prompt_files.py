@@ -14,5 +14,7 @@ def prompts_dir() -> Path:
     raise FileNotFoundError("devcli's prompts folder is missing from this installation")
 
 
+@cache
 def read_prompt(relative: str) -> str:
+    """A prompt file's text; read once per process (tool schemas ask for it every step)."""
     return (prompts_dir() / relative).read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from devcli.agent.conversation import unanswered_calls
 from devcli.events import (
     AssistantTurn,
     Event,
@@ -104,12 +105,8 @@ def load_for_resume(path: Path) -> ResumedSession:
         raise SessionFileError(f"{path}: not a devcli session file (no session line)")
     header = events[0]
     body: list[Event] = [e for e in events[1:] if not isinstance(e, SessionStarted)]
-    answered = {e.tool_call_id for e in body if isinstance(e, Observation)}
-    repairs: list[Observation] = [
+    repairs = [
         Observation(tool_call_id=call.id, name=call.name, content=INTERRUPTED_RESULT, is_error=True)
-        for event in body
-        if isinstance(event, AssistantTurn)
-        for call in event.tool_calls
-        if call.id not in answered
+        for call in unanswered_calls(body)
     ]
     return ResumedSession(header=header, events=body, repairs=repairs)

@@ -44,10 +44,6 @@ class PromptMeter:
         self._anchor_messages: list[ChatMessage] = []
         self._anchor_tokens = 0
 
-    @property
-    def exact(self) -> bool:
-        return self._exact is not None
-
     def observe_usage(self, messages: list[ChatMessage], prompt_tokens: int) -> None:
         if prompt_tokens > 0:
             self._anchor_messages = list(messages)

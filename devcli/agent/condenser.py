@@ -12,7 +12,12 @@ from string import Template
 from typing import Any
 
 from devcli.agent.budget import PromptMeter
-from devcli.agent.conversation import conversation, plain_messages
+from devcli.agent.conversation import (
+    conversation,
+    first_user_index,
+    latest_condensation,
+    plain_messages,
+)
 from devcli.events import AssistantTurn, Condensation, Event, Observation, UserMessage
 from devcli.llm.base import Backend, BackendError, ChatMessage, Role
 from devcli.prompt_files import read_prompt
@@ -57,10 +62,10 @@ class Condenser:
         tools: list[dict[str, Any]],
         instructions: str | None = None,
     ) -> Condensation:
-        first_user = _first_user_index(events)
+        first_user = first_user_index(events)
         if first_user is None:
             raise ContextExhausted("there is no conversation to condense yet")
-        previous = _last_condensation(events)
+        previous = latest_condensation(events)
         start = previous.first_kept if previous else first_user + 1
         before = self.meter.count(conversation(system_prompt, events), tools)
         # What always stays (system prompt, tools, task) decides the room left for the rest.
@@ -203,7 +208,8 @@ class Condenser:
         previous: Condensation | None,
         request: str,
     ) -> ChatMessage:
-        task = next(e for e in events if isinstance(e, UserMessage) and not e.synthetic)
+        task = events[first_user_index(events) or 0]
+        assert isinstance(task, UserMessage)
         material = (
             f"THE TASK:\n{task.content}\n\n"
             + (f"EARLIER SUMMARY:\n{previous.summary}\n\n" if previous else "")
@@ -282,17 +288,3 @@ def _starts_step(event: Event) -> bool:
     if isinstance(event, UserMessage):
         return not event.synthetic
     return isinstance(event, AssistantTurn)
-
-
-def _first_user_index(events: Sequence[Event]) -> int | None:
-    for index, event in enumerate(events):
-        if isinstance(event, UserMessage) and not event.synthetic:
-            return index
-    return None
-
-
-def _last_condensation(events: Sequence[Event]) -> Condensation | None:
-    for event in reversed(events):
-        if isinstance(event, Condensation):
-            return event
-    return None

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 
-from devcli.events import AssistantTurn, Condensation, Event, Observation, UserMessage
+from devcli.events import AssistantTurn, Condensation, Event, Observation, ToolCall, UserMessage
 from devcli.llm.base import ChatMessage, Role
 
 SUMMARY_HEADER = (
@@ -40,14 +40,45 @@ def plain_messages(
     return messages
 
 
+def first_user_index(events: Sequence[Event]) -> int | None:
+    """Where the task is: the first message the user (not devcli) sent."""
+    for index, event in enumerate(events):
+        if isinstance(event, UserMessage) and not event.synthetic:
+            return index
+    return None
+
+
+def latest_condensation(events: Sequence[Event]) -> Condensation | None:
+    for event in reversed(events):
+        if isinstance(event, Condensation):
+            return event
+    return None
+
+
+def unanswered_calls(events: Iterable[Event]) -> list[ToolCall]:
+    """Calls with no observation yet (cut off by Ctrl-C or a crash), oldest first."""
+    events = list(events)
+    answered = {e.tool_call_id for e in events if isinstance(e, Observation)}
+    return [
+        call
+        for event in events
+        if isinstance(event, AssistantTurn)
+        for call in event.tool_calls
+        if call.id not in answered
+    ]
+
+
 def conversation(system_prompt: str, events: Sequence[Event]) -> list[ChatMessage]:
     """System prompt, then the events as the latest condensation says to show them."""
     system = [ChatMessage(role=Role.SYSTEM, content=system_prompt)]
-    latest = next((e for e in reversed(events) if isinstance(e, Condensation)), None)
+    latest = latest_condensation(events)
     if latest is None:
         return system + plain_messages(events)
-    first_user = next((e for e in events if isinstance(e, UserMessage) and not e.synthetic), None)
-    head = [ChatMessage(role=Role.USER, content=first_user.content)] if first_user else []
+    first_user = first_user_index(events)
+    task = events[first_user] if first_user is not None else None
+    head = (
+        [ChatMessage(role=Role.USER, content=task.content)] if isinstance(task, UserMessage) else []
+    )
     summary = (
         [ChatMessage(role=Role.USER, content=f"{SUMMARY_HEADER}\n\n{latest.summary}")]
         if latest.summary

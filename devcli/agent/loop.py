@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from devcli.agent.budget import PromptMeter
 from devcli.agent.condenser import Condenser, ContextExhausted
-from devcli.agent.conversation import conversation
+from devcli.agent.conversation import conversation, unanswered_calls
 from devcli.agent.hooks import ToolHook
 from devcli.agent.stuck import stuck_reason
 from devcli.events import (
@@ -262,10 +262,5 @@ class Agent:
 
     def _close_open_calls(self, content: str) -> None:
         """Give every call without a result one, so the history stays valid for any server."""
-        answered = {e.tool_call_id for e in self.events if isinstance(e, Observation)}
-        for event in reversed(self.events):
-            if isinstance(event, AssistantTurn):
-                for call in event.tool_calls:
-                    if call.id not in answered:
-                        self._observe(call, ToolResult(content=content, is_error=True))
-                break
+        for call in unanswered_calls(self.events):
+            self._observe(call, ToolResult(content=content, is_error=True))

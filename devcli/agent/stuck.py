@@ -16,8 +16,9 @@ class Step(BaseModel):
 
 def steps_of(events: Sequence[Event]) -> list[Step]:
     """The steps since the last real user message, oldest first."""
+    results = {e.tool_call_id: e for e in events if isinstance(e, Observation)}
     steps: list[Step] = []
-    for index, event in enumerate(events):
+    for event in events:
         if isinstance(event, UserMessage) and not event.synthetic:
             steps.clear()
         if not isinstance(event, AssistantTurn):
@@ -27,15 +28,12 @@ def steps_of(events: Sequence[Event]) -> list[Step]:
             for c in event.tool_calls
         ]
         action = json.dumps(calls) if calls else "text:" + event.content.strip()
-        ids = {c.id for c in event.tool_calls}
-        results = [
-            e for e in events[index + 1 :] if isinstance(e, Observation) and e.tool_call_id in ids
-        ]
+        observed = [results[c.id] for c in event.tool_calls if c.id in results]
         steps.append(
             Step(
                 action=action,
-                observation="\n".join(r.content for r in results),
-                is_error=any(r.is_error for r in results),
+                observation="\n".join(r.content for r in observed),
+                is_error=any(r.is_error for r in observed),
             )
         )
     return steps

@@ -27,7 +27,6 @@ from devcli.paths import data_dir, repository_key
 SESSION_REFS = "refs/devcli/sessions"
 BACKUP_REFS = "refs/devcli/backups"
 UNDONE_REFS = "refs/devcli/undone"
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 ZERO_OID = "0" * 40
 _NO_FILTERS = [
     "-c",

@@ -24,6 +24,7 @@ class ToolBox:
         self.tools: dict[str, Tool[Any]] = {tool.name: tool for tool in tools}
         # Small context windows get one-paragraph descriptions.
         self.compact_descriptions = False
+        self._schemas: dict[bool, list[dict[str, Any]]] = {}
 
     @classmethod
     def default(
@@ -48,7 +49,11 @@ class ToolBox:
         return cls(factories[name]() for name in enabled_tools(list(factories), settings.tools))
 
     def schemas(self) -> list[dict[str, Any]]:
-        return [tool.schema(self.compact_descriptions) for tool in self.tools.values()]
+        """The tools' schemas, built once: every step and every token count asks for them."""
+        compact = self.compact_descriptions
+        if compact not in self._schemas:
+            self._schemas[compact] = [tool.schema(compact) for tool in self.tools.values()]
+        return self._schemas[compact]
 
     def prepare(self, call: ToolCall) -> tuple[Tool[Any], ToolArgs]:
         """Find the tool and validate the arguments; ArgumentError explains any problem."""
