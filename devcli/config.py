@@ -29,6 +29,9 @@ class Settings(BaseModel):
     threads: int | None = None
     cache_type_k: str = "q8_0"
     cache_type_v: str = "f16"
+    # Weight repacking into the CPU's extra buffer types; "auto" turns it off where AMX is
+    # reported (llama.cpp crashes there).
+    cpu_repack: Literal["auto", "on", "off"] = "auto"
     tool_format: Literal["auto", "mistral", "openhands"] = "auto"
     # "required": every reply must be one tool call (a grammar enforces it on local models).
     tool_choice: Literal["auto", "required"] = "auto"

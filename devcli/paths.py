@@ -1,4 +1,5 @@
-"""Where devcli keeps its data; DEVCLI_DATA_DIR overrides the platform's default."""
+"""Where devcli keeps its data and caches; DEVCLI_DATA_DIR and DEVCLI_CACHE_DIR override the
+platform's defaults."""
 
 import hashlib
 import os
@@ -13,6 +14,16 @@ def data_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("devcli", appauthor=False)
+
+
+def cache_dir() -> Path:
+    """Files devcli can rebuild (probe verdicts, prompt caches); DEVCLI_CACHE_DIR overrides."""
+    override = os.environ.get("DEVCLI_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_path
+
+    return user_cache_path("devcli", appauthor=False)
 
 
 def repository_key(workspace: Path) -> str:

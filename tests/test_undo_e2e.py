@@ -183,3 +183,45 @@ def test_text_output_ends_with_the_changed_files(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "Changed 1 file: added hello.txt." in result.stdout
     assert "devcli undo --session" in result.stdout
+
+
+def test_the_undo_a_run_prints_takes_back_every_step_of_that_run(
+    messy: Path, tmp_path: Path
+) -> None:
+    """The command printed at the end of a run restores every file the run changed, across
+    all its steps; the user's edits from before and after the run stay."""
+    before_files, before_state = tree_fingerprint(messy), git_state(messy)
+    turns = write_turns(
+        tmp_path / "turns.jsonl",
+        [
+            bash("printf 'agent line\\n' >> src/app.py"),
+            bash("rm -f notes.md"),
+            edit(command="create", path=str(messy / "added.py"), file_text="x = 1\n"),
+            finish(),
+        ],
+    )
+    result = run_devcli("replay", str(turns), "--cwd", str(messy))
+    assert result.returncode == 0, result.stderr
+    hint = next(line for line in result.stdout.splitlines() if "devcli undo" in line)
+    command = hint.split("`devcli ", 2)[2].split("`")[0].split()
+    assert command[0] == "undo" and "--all-steps" in command
+    # The user goes on working after the run, in a file the run did not touch.
+    (messy / "README.md").write_text("# demo, edited after the run\n")
+
+    undo = run_devcli(*command, "--yes", "--cwd", str(messy))
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert "README.md" not in undo.stdout  # not the run's change: not touched
+    after = tree_fingerprint(messy)
+    assert after.pop("README.md") != before_files.pop("README.md")
+    assert after == before_files  # everything the run changed is back, byte for byte
+    assert (messy / "README.md").read_text() == "# demo, edited after the run\n"
+    assert git_state(messy) == before_state
+    # Nothing of the run is left to undo, and the per-step command agrees.
+    again = run_devcli(*command, "--yes", "--cwd", str(messy))
+    assert again.returncode == 1 and "nothing to undo" in again.stderr
+
+
+def test_all_steps_and_step_together_are_refused(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "repo")
+    result = run_devcli("undo", "--all-steps", "--step", "1", "--yes", "--cwd", str(repo))
+    assert result.returncode == 2 and "--all-steps" in result.stderr

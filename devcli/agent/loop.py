@@ -127,6 +127,13 @@ class Agent:
             )
         )
 
+    def current_prompt_tokens(self) -> int:
+        """The size of the prompt the next turn would send, counted exactly where the backend
+        can (a local model), else estimated."""
+        return self.meter.count(
+            conversation(self.system_prompt, self.events), self.toolbox.schemas()
+        )
+
     def _prompt(self, tools: list[dict[str, Any]]) -> list[ChatMessage]:
         """The next prompt, condensing the history first when it would not fit."""
         messages = conversation(self.system_prompt, self.events)

@@ -46,7 +46,7 @@ def pull_command(
 ) -> None:
     """Download a model (and its tokenizer and system prompt) into the Hugging Face cache."""
     from devcli.commands.run import load_settings_or_exit
-    from devcli.llm.model_download import obtain_gguf
+    from devcli.llm.model_download import obtain_gguf, progress_wanted
     from devcli.llm.model_system_prompt import SYSTEM_PROMPT_FILE, find_system_prompt_file
     from devcli.llm.models import LocalModel, ModelError, card_for_source, parse_model_reference
     from devcli.llm.tokenizers import TOKENIZER_FILE, find_tokenizer_file
@@ -57,7 +57,7 @@ def pull_command(
         if isinstance(source, LocalModel):
             raise ModelError(f"{source.path} is already a file on disk; nothing to download")
         card = card_for_source(source)
-        path = obtain_gguf(source, card, show_progress=True)
+        path = obtain_gguf(source, card, show_progress=progress_wanted())
     except ModelError as exc:
         raise fail(str(exc)) from exc
     print(f"model:         {path}")

@@ -1,5 +1,6 @@
 """The interactive session `devcli` opens: one conversation with the model, many messages."""
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -25,17 +26,26 @@ from devcli.agent.instructions import find_instructions
 from devcli.agent.loop import Agent, Mode, StopReason
 from devcli.agent.session_start import open_conversation
 from devcli.cli_app import fail
+from devcli.commands.model_switch import (
+    NO_MODEL_HINT,
+    apply_model_request,
+    download_configured_model,
+    no_model_guidance,
+    parse_model_request,
+)
 from devcli.commands.run import load_settings_or_exit
 from devcli.config import ConfigError, Settings
 from devcli.events import SessionWriter
-from devcli.llm.base import Backend
+from devcli.exit_codes import ExitCode
+from devcli.llm.base import Backend, BackendStartError
+from devcli.llm.factory import ModelUnavailable
 from devcli.safety.redaction import Redactor, secret_values
 from devcli.sessions import ResumedSession
 from devcli.tools.bash import BashTool
 from devcli.ui.console import ConsoleRenderer, make_console
 from devcli.ui.repl import ReplInput, TerminalApprover, history_path, open_history, run_repl
 from devcli.ui.slash_commands import CommandFailed
-from devcli.ui.status import context_usage
+from devcli.ui.status import SessionStats, context_usage
 
 
 class ReplOptions(BaseModel):
@@ -47,30 +57,30 @@ class ReplOptions(BaseModel):
 
 
 class InteractiveSession:
-    """Holds the backend, tools, hooks and the current conversation; slash commands act on it."""
+    """Holds the backend, tools, hooks and the current conversation; slash commands act on it.
+
+    Without a backend (the model is not on disk yet) the session still opens: it explains how
+    to get a model, and `/model` supplies one without a restart.
+    """
 
     def __init__(
         self,
         settings: Settings,
         workspace: Path,
-        backend: Backend,
+        backend: Backend | None,
         console: Console,
         session_file: Path | None = None,
         input: Input | None = None,
         output: Output | None = None,
+        missing: ModelUnavailable | None = None,
     ) -> None:
         self.settings = settings
         self.workspace = workspace
-        self.backend = backend
+        self.backend: Backend | None = None
         self.console = console
-        self.condenser = build_condenser(settings, backend)
-        self.renderer = ConsoleRenderer(
-            console,
-            workspace,
-            model=backend.model_name,
-            backend_kind=backend.kind,
-            context_window=self.condenser.window,
-        )
+        self.missing = missing
+        self.found_models: list[Path] = []
+        self.renderer = ConsoleRenderer(console, workspace)
         self.approver = TerminalApprover(console, self.renderer.paused, input, output)
         self.toolbox = build_toolbox(settings, workspace, self.approver)
         # Secrets never reach the session file or the screen.
@@ -83,11 +93,44 @@ class InteractiveSession:
         self._writer: SessionWriter | None = None
         self.hooks: list[ToolHook] = []
         self.session_id = ""
-        self.agent = self._new_conversation()
+        self._agent: Agent | None = None
+        self._context_cache: tuple[int, int] | None = None  # (events seen, tokens)
+        if backend is not None:
+            self.use_backend(backend, settings)
+
+    @property
+    def agent(self) -> Agent:
+        if self._agent is None:
+            raise CommandFailed("there is no model yet: " + NO_MODEL_HINT)
+        return self._agent
+
+    @agent.setter
+    def agent(self, agent: Agent) -> None:
+        self._agent = agent
+
+    def use_backend(self, backend: Backend, settings: Settings) -> None:
+        """Talk to `backend` from now on; the conversation so far carries on."""
+        previous = self.backend
+        self.backend, self.settings, self.missing = backend, settings, None
+        self.condenser = build_condenser(settings, backend)
+        self.renderer.model = backend.model_name
+        self.renderer.backend_kind = backend.kind
+        self.renderer.context_window = self.condenser.window
+        self._context_cache = None
+        if self._agent is None:
+            self._agent = self._new_conversation()
+        else:
+            self._agent.backend = backend
+            self._agent.condenser = self.condenser
+            self._agent.meter = self.condenser.meter
+        if previous is not None and previous is not backend:
+            previous.close()
 
     def _new_conversation(self, resume: tuple[Path, ResumedSession] | None = None) -> Agent:
         """A fresh (or resumed) conversation with its own file and checkpoints; approvals and
         their "always" answers carry on."""
+        if self.backend is None:
+            raise CommandFailed("there is no model yet: " + NO_MODEL_HINT)
         self._close_conversation()
 
         def hooks_for(session_id: str) -> list[ToolHook]:
@@ -145,6 +188,10 @@ class InteractiveSession:
             self._writer.close()
 
     @property
+    def has_conversation(self) -> bool:
+        return self._writer is not None
+
+    @property
     def session_file(self) -> Path:
         assert self._writer is not None
         return self._writer.path
@@ -152,6 +199,9 @@ class InteractiveSession:
     # -- messages --------------------------------------------------------------------------
 
     def send(self, message: str) -> None:
+        if self._agent is None:
+            self.console.print(Text("There is no model yet. " + NO_MODEL_HINT, style="yellow"))
+            return
         if self._note_for_model:
             message = f"{self._note_for_model}\n\n{message}"
             self._note_for_model = ""
@@ -159,8 +209,18 @@ class InteractiveSession:
             outcome = self.agent.run(message)
         finally:
             self.renderer.stop()
+            self._mark_end()
         if outcome.reason is StopReason.INTERRUPTED:
             self._interrupt_running_commands()
+
+    def _mark_end(self) -> None:
+        """Remember the work tree as the agent left it, so `devcli undo --all-steps` later
+        restores only what the agent changed."""
+        from devcli.safety.checkpoints import CheckpointError
+        from devcli.safety.session_report import mark_session_end
+
+        with contextlib.suppress(CheckpointError, OSError):
+            mark_session_end(self.workspace, self.session_id)
 
     def _interrupt_running_commands(self) -> None:
         """Ctrl-C reached devcli, not the command in the tool's own terminal: pass it on."""
@@ -171,25 +231,47 @@ class InteractiveSession:
     # -- what slash commands call ----------------------------------------------------------
 
     def model_description(self) -> str:
-        return f"Model: {self.backend.model_name} ({self.backend.kind}). Switch with /model NAME."
+        if self.backend is None:
+            return self.model_guidance()
+        return (
+            f"Model: {self.backend.model_name} ({self.backend.kind}). Switch with /model NAME, "
+            "/model PATH.gguf or /model --endpoint URL."
+        )
 
-    def switch_model(self, name: str) -> str:
+    def model_guidance(self) -> str:
+        """How to get a model, with the GGUFs already on this machine numbered for /model N."""
+        from devcli.llm.model_files import find_local_models
+
+        self.found_models = [found.path for found in find_local_models()]
+        return no_model_guidance(self.missing, self.found_models)
+
+    def switch_model(self, argument: str) -> str:
         from devcli.llm.factory import make_backend
 
-        settings = self.settings.model_copy(update={"model": name})
+        request = parse_model_request(argument, self.found_models)
+        settings = apply_model_request(self.settings, request)
         try:
-            backend = make_backend(settings, self.workspace)
-        except ConfigError as exc:
+            with self.renderer.paused():
+                if request.download:
+                    download_configured_model(settings)
+                backend = make_backend(settings, self.workspace, download=False)
+        except ModelUnavailable as exc:
+            self.missing = exc
             raise CommandFailed(str(exc)) from exc
-        self.backend.close()
-        self.backend = self.agent.backend = backend
-        self.condenser = self.agent.condenser = build_condenser(settings, backend)
-        self.agent.meter = self.condenser.meter
-        self.settings = settings
-        self.renderer.model = backend.model_name
-        self.renderer.backend_kind = backend.kind
-        self.renderer.context_window = self.condenser.window
+        except (ConfigError, BackendStartError) as exc:
+            raise CommandFailed(str(exc)) from exc
+        self.use_backend(backend, settings)
         return f"Now using {backend.model_name} ({backend.kind})."
+
+    def offer_download(self) -> None:
+        """At start, with the model missing but downloadable: ask once."""
+        if self.missing is None or not self.missing.downloadable:
+            return
+        if self.approver.confirm("Download it now?"):
+            try:
+                self.console.print(Text(self.switch_model("--download"), style="green"))
+            except CommandFailed as exc:
+                self.console.print(Text(f"/model: {exc}", style="red"))
 
     def approval_mode(self) -> str:
         return self.approval.mode.value
@@ -201,12 +283,28 @@ class InteractiveSession:
         self.agent = self._new_conversation()
         return f"Started a new conversation. Session file: {self.session_file}"
 
-    def status_rows(self) -> list[tuple[str, str]]:
+    def _stats(self) -> SessionStats:
+        """The renderer's figures, with the context in use counted now when no turn has
+        reported it yet (a local model's prompt is known exactly before it runs)."""
         stats = self.renderer.stats()
+        if stats.context_used or self._agent is None:
+            return stats
+        seen = len(self._agent.events)
+        if self._context_cache is None or self._context_cache[0] != seen:
+            self._context_cache = (seen, self._agent.current_prompt_tokens())
+        return stats.model_copy(update={"context_used": self._context_cache[1]})
+
+    def status_rows(self) -> list[tuple[str, str]]:
+        stats = self._stats()
         window = self.renderer.context_window
         instructions = find_instructions(self.workspace)
+        model = (
+            f"{self.backend.model_name} ({self.backend.kind} backend)"
+            if self.backend is not None
+            else "none yet (see /model)"
+        )
         rows = [
-            ("model", f"{self.backend.model_name} ({self.backend.kind} backend)"),
+            ("model", model),
             ("approval", self.approval.mode.value),
             ("context", context_usage(stats, window)),
             (
@@ -218,7 +316,7 @@ class InteractiveSession:
         if self.renderer.tokens_per_second:
             rows.append(("speed", f"{self.renderer.tokens_per_second:.1f} tokens/s"))
         rows += [
-            ("session file", str(self.session_file)),
+            ("session file", str(self.session_file) if self._writer else "none yet"),
             ("workspace", str(self.workspace)),
             (
                 "instructions",
@@ -228,11 +326,15 @@ class InteractiveSession:
         return rows
 
     def status_bar(self) -> str:
-        return self.renderer.status_text(self.approval.mode.value)
+        if self.backend is None:
+            return "no model · /model to choose one"
+        return self.renderer.status_text(self.approval.mode.value, self._stats())
 
     def changes(self) -> str:
         from devcli.safety.checkpoints import CheckpointError, CheckpointStore
 
+        if not self.has_conversation:
+            return ""
         try:
             with CheckpointStore.for_workspace(self.workspace) as store:
                 checkpoints = store.checkpoints(self.session_id)
@@ -244,6 +346,8 @@ class InteractiveSession:
             raise CommandFailed(str(exc)) from exc
 
     def undo(self) -> str:
+        if not self.has_conversation:
+            return "Nothing to undo: the agent has not changed any file in this session."
         from devcli.safety.checkpoints import CheckpointError, CheckpointStore
         from devcli.safety.undo import (
             UndoError,
@@ -283,14 +387,21 @@ class InteractiveSession:
     # -- lifetime --------------------------------------------------------------------------
 
     def banner(self) -> None:
+        model = (
+            f"{self.backend.model_name} ({self.backend.kind})"
+            if self.backend is not None
+            else "no model yet"
+        )
         self.console.print(
             Text(f"devcli {__version__}", style="bold")
             + Text(
-                f" · {self.backend.model_name} ({self.backend.kind}) · approval "
-                f"{self.approval.mode.value} · /help for commands, Ctrl-D to leave",
+                f" · {model} · approval {self.approval.mode.value} · /help for commands, "
+                "Ctrl-D to leave",
                 style="dim",
             )
         )
+        if self.backend is None:
+            self.console.print(Text(self.model_guidance(), style="yellow"))
         found = find_instructions(self.workspace)
         if found:
             names = ", ".join(str(i.path) for i in found)
@@ -300,10 +411,12 @@ class InteractiveSession:
         self.renderer.stop()
         self._close_conversation()
         self.toolbox.close()
-        self.backend.close()
+        if self.backend is not None:
+            self.backend.close()
 
 
-def _backend_for(options: ReplOptions, settings: Settings) -> Backend:
+def _backend_for(options: ReplOptions, settings: Settings) -> Backend | ModelUnavailable:
+    """The backend, or why the model is missing (the session then opens without one)."""
     if options.replay is not None:
         from devcli.llm.replay import ReplayBackend, ReplayFileError
 
@@ -321,9 +434,13 @@ def _backend_for(options: ReplOptions, settings: Settings) -> Backend:
             raise ConfigError("no model was chosen; name one with --model") from exc
 
     try:
-        return make_backend(settings, options.cwd, choose_model=choose)
+        return make_backend(settings, options.cwd, choose_model=choose, download=False)
+    except ModelUnavailable as exc:
+        return exc
     except ConfigError as exc:
         raise fail(str(exc)) from exc
+    except BackendStartError as exc:
+        raise fail(str(exc), ExitCode.BACKEND) from exc
 
 
 def open_repl(options: ReplOptions) -> int:
@@ -331,14 +448,19 @@ def open_repl(options: ReplOptions) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise fail('the interactive session needs a terminal; in scripts use `devcli run "…"`')
     settings = load_settings_or_exit(options.cwd, options.overrides)
-    backend = _backend_for(options, settings)
+    found = _backend_for(options, settings)
     console = make_console(no_color=options.no_color)
-    session = InteractiveSession(settings, options.cwd, backend, console, options.session_file)
+    backend, missing = (None, found) if isinstance(found, ModelUnavailable) else (found, None)
+    session = InteractiveSession(
+        settings, options.cwd, backend, console, options.session_file, missing=missing
+    )
     try:
         session.banner()
+        session.offer_download()
         reader = ReplInput(options.cwd, open_history(history_path()), session.status_bar)
         run_repl(session, reader)
     finally:
         session.close()
-    console.print(Text(f"Session saved to {session.session_file}", style="dim"))
+    if session.has_conversation:
+        console.print(Text(f"Session saved to {session.session_file}", style="dim"))
     return 0

@@ -150,6 +150,7 @@ def run(
     """Work on one task without asking questions, for scripts and CI."""
     from devcli.config import ConfigError
     from devcli.headless import RunRequest, run_headless
+    from devcli.llm.base import BackendStartError
     from devcli.llm.factory import make_backend
 
     output_kind = output_format(output)
@@ -161,6 +162,8 @@ def run(
         backend = make_backend(settings, cwd)
     except ConfigError as exc:
         raise fail(str(exc)) from exc
+    except BackendStartError as exc:
+        raise fail(str(exc), ExitCode.BACKEND) from exc
     request = RunRequest(
         task=text,
         cwd=cwd,

@@ -42,11 +42,21 @@ def undo(
             "latest checkpoint that differs from the work tree now).",
         ),
     ] = None,
+    all_steps: Annotated[
+        bool,
+        typer.Option(
+            "--all-steps",
+            help="Undo the whole session: every file it changed goes back to how it was before "
+            "its first change; files only you changed stay.",
+        ),
+    ] = False,
     session: SessionOption = None,
     yes: YesOption = False,
     cwd: CwdOption = Path("."),
 ) -> None:
-    """Restore the work tree exactly as it was at a checkpoint, after showing what changes."""
+    """Restore the work tree exactly as it was at a checkpoint, after showing what changes.
+
+    Without options: back one step of the latest session (repeat to go further back)."""
     from devcli.safety.checkpoints import CheckpointError, CheckpointStore
     from devcli.safety.undo import (
         UndoError,
@@ -56,9 +66,11 @@ def undo(
         plan_undo,
     )
 
+    if all_steps and step is not None:
+        raise fail("--all-steps and --step go different distances back; give one of them")
     try:
         with CheckpointStore.for_workspace(cwd) as store:
-            plan = plan_undo(store, session, step)
+            plan = plan_undo(store, session, step, all_steps)
             print(describe_plan(plan))
             if not plan.changes:
                 print("The work tree already matches that checkpoint.")

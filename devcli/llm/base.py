@@ -32,6 +32,11 @@ class BackendError(RuntimeError):
     """The model could not produce a turn; the message is for the user."""
 
 
+class BackendStartError(RuntimeError):
+    """The backend could not be started for a reason that is not the configuration (a native
+    crash of the runtime); `devcli run` exits 4 with the message."""
+
+
 class ContextOverflowError(BackendError):
     """The prompt did not fit the model's context window (as the server reported)."""
 

@@ -1,24 +1,26 @@
 """Getting model files: from disk when another tool already has them, else from Hugging Face.
 
 Downloads go to the Hugging Face cache (resumable, shared with other tools) and show a rich
-progress bar on stderr. Every failure becomes a ModelError whose message says what to do.
+progress bar on a terminal, or a progress line every few percent in logs. The hub is asked
+once, briefly, before anything else, so an offline machine hears what to do at once. Every
+failure becomes a ModelError whose message says what to do.
 """
 
-import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
+from devcli.llm.hub_access import hub_offline, hub_reach, quiet_hub_logging
 from devcli.llm.model_files import find_by_filename, find_by_quant, split_parts
 from devcli.llm.models import HubModel, ModelCard, ModelError
+from devcli.notices import NoticeLevel, notify
 
-
-def hub_offline() -> bool:
-    from huggingface_hub import constants
-
-    flag = os.environ.get("HF_HUB_OFFLINE", "").strip().lower()
-    return bool(constants.HF_HUB_OFFLINE) or flag in ("1", "true", "yes", "on")
+# Room left over after a download: a full disk breaks more than the download.
+_DISK_MARGIN_BYTES = 500_000_000
 
 
 def human_size(size: int | None) -> str:
@@ -32,15 +34,37 @@ def human_size(size: int | None) -> str:
     return f"{size} B"
 
 
+class DownloadPlan(BaseModel):
+    """What a download of a hub model would fetch, known before any byte moves."""
+
+    source: HubModel
+    filename: str | None  # None until the hub's file list names the quant's file
+    size: int | None = None
+
+    @property
+    def description(self) -> str:
+        return f"{self.filename or self.source.label} from {self.source.repo}"
+
+
 class MissingModelError(ModelError):
     """The weights are not on disk and cannot be downloaded now."""
 
-    def __init__(self, source: HubModel, filename: str | None, size: int | None, why: str):
-        self.source = source
+    def __init__(
+        self,
+        source: HubModel,
+        filename: str | None,
+        size: int | None,
+        why: str,
+        downloadable: bool = False,
+    ):
+        self.plan = DownloadPlan(source=source, filename=filename, size=size)
+        self.why = why
+        self.downloadable = downloadable
         wanted = filename or f"the {source.quant} GGUF"
         approx = "about " if size else ""
+        state = "is not downloaded yet" if downloadable else "cannot be downloaded"
         super().__init__(
-            f"the model is not on this machine and cannot be downloaded ({why}).\n"
+            f"the model is not on this machine and {state} ({why}).\n"
             f"  Needed: {wanted} from {source.repo} ({approx}{human_size(size)}).\n"
             "  Ways to go on:\n"
             f"    - download it once, while online:  devcli models pull {source.label}\n"
@@ -49,7 +73,7 @@ class MissingModelError(ModelError):
         )
 
 
-def _progress_class(progress: Any) -> type:
+def _progress_class(progress: Any, label: str) -> type:
     """A tqdm stand-in that forwards huggingface_hub's byte counts to a rich Progress."""
     from tqdm.std import tqdm  # type: ignore[import-untyped]
 
@@ -59,10 +83,7 @@ def _progress_class(progress: Any) -> type:
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)
             self.n = kwargs.get("initial", 0) or 0
-            description = str(kwargs.get("desc") or "download")
-            self._task = progress.add_task(
-                description, total=self.total, completed=self.n, visible=True
-            )
+            self._task = progress.add_task(label, total=self.total, completed=self.n, visible=True)
 
         def update(self, n: float | None = 1) -> bool | None:
             self.n += n or 0
@@ -75,11 +96,44 @@ def _progress_class(progress: Any) -> type:
     return RichBar
 
 
+def _line_progress_class(label: str, step_percent: int = 5) -> type:
+    """A tqdm stand-in for logs and CI: one notice every few percent instead of a live bar."""
+    from tqdm.std import tqdm
+
+    class LineProgress(tqdm):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.pop("name", None)
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+            self.n = kwargs.get("initial", 0) or 0
+            self._label = label
+            self._reported = -1
+
+        def update(self, n: float | None = 1) -> bool | None:
+            self.n += n or 0
+            if self.total:
+                percent = int(100 * self.n / self.total)
+                if percent // step_percent > self._reported:
+                    self._reported = percent // step_percent
+                    notify(
+                        f"{self._label}: {percent}% ({human_size(int(self.n))} of "
+                        f"{human_size(int(self.total))})",
+                        NoticeLevel.PROGRESS,
+                    )
+            return None
+
+        def close(self) -> None:
+            return None
+
+    return LineProgress
+
+
 def _download(repo: str, filename: str, show_progress: bool) -> Path:
     from huggingface_hub import hf_hub_download
 
     if not show_progress:
-        return Path(hf_hub_download(repo, filename))
+        label = filename.rsplit("/", 1)[-1]
+        return Path(hf_hub_download(repo, filename, tqdm_class=_line_progress_class(label)))
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -98,7 +152,8 @@ def _download(repo: str, filename: str, show_progress: bool) -> Path:
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=Console(stderr=True)) as progress:
-        return Path(hf_hub_download(repo, filename, tqdm_class=_progress_class(progress)))
+        bar = _progress_class(progress, filename.rsplit("/", 1)[-1])
+        return Path(hf_hub_download(repo, filename, tqdm_class=bar))
 
 
 def _explain_hub_failure(
@@ -159,8 +214,32 @@ def _choose_by_quant(files: list[tuple[str, int | None]], quant: str) -> tuple[s
     return first, sum(size for name, size in matching if name in parts or name == first)
 
 
-def obtain_gguf(source: HubModel, card: ModelCard | None, show_progress: bool = True) -> Path:
-    """The path of the model's GGUF, downloading it (and its split parts) when needed."""
+def download_folder() -> Path:
+    """Where huggingface_hub puts downloads (HF_HUB_CACHE / HF_HOME, read now)."""
+    explicit = os.environ.get("HF_HUB_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    home = os.environ.get("HF_HOME")
+    if home:
+        return Path(home).expanduser() / "hub"
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HUB_CACHE)
+
+
+def free_space(folder: Path) -> int | None:
+    """Free bytes on the file system that holds `folder` (or would, once it is created)."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        return shutil.disk_usage(probe).free
+    except OSError:
+        return None
+
+
+def find_or_plan(source: HubModel, card: ModelCard | None) -> Path | DownloadPlan:
+    """The model's GGUF on disk, or what downloading it would take."""
     filename = source.filename
     if filename is None and card is not None and source.quant:
         filename = card.gguf_filename(source.quant)
@@ -174,10 +253,41 @@ def obtain_gguf(source: HubModel, card: ModelCard | None, show_progress: bool = 
     size = (
         card.approx_gguf_bytes if card is not None and source.quant == card.default_quant else None
     )
-    if hub_offline():
-        raise MissingModelError(source, filename, size, "HF_HUB_OFFLINE is set")
-    # The hub client's retry warnings would bury devcli's own message.
-    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+    return DownloadPlan(source=source, filename=filename, size=size)
+
+
+def check_reachable(plan: DownloadPlan) -> None:
+    """MissingModelError at once when the hub cannot be reached: one short attempt."""
+    reach = hub_reach()
+    if not reach.reachable:
+        why = (
+            reach.detail
+            if reach.detail == "HF_HUB_OFFLINE is set"
+            else (f"Hugging Face cannot be reached at {reach.endpoint}: {reach.detail}")
+        )
+        raise MissingModelError(plan.source, plan.filename, plan.size, why)
+
+
+def _file_size(repo: str, filename: str) -> int | None:
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    return get_hf_file_metadata(hf_hub_url(repo, filename)).size
+
+
+def check_disk_space(size: int | None, folder: Path) -> None:
+    free = free_space(folder)
+    if size and free is not None and free < size + _DISK_MARGIN_BYTES:
+        raise ModelError(
+            f"the download needs {human_size(size)} but {folder} has {human_size(free)} free; "
+            "free some space, or point HF_HOME at a disk with room"
+        )
+
+
+def download(plan: DownloadPlan, show_progress: bool) -> Path:
+    """Fetch the planned GGUF (and its split parts); ModelError explains any failure."""
+    check_reachable(plan)
+    quiet_hub_logging()
+    source, filename, size = plan.source, plan.filename, plan.size
     try:
         if filename is None:
             chosen = _choose_by_quant(_remote_gguf_files(source.repo), source.quant or "")
@@ -185,11 +295,12 @@ def obtain_gguf(source: HubModel, card: ModelCard | None, show_progress: bool = 
                 raise ModelError(f"{source.repo} has no GGUF file tagged {source.quant}")
             filename, size = chosen
         parts = [str(part) for part in split_parts(Path(filename))]
-        print(
-            f"devcli: downloading {filename} from {source.repo} ({human_size(size)}) into the "
-            "Hugging Face cache; an interrupted download resumes next time",
-            file=sys.stderr,
-            flush=True,
+        if size is None and len(parts) == 1:
+            size = _file_size(source.repo, filename)
+        check_disk_space(size, download_folder())
+        notify(
+            f"downloading {filename} from {source.repo} ({human_size(size)}) into "
+            f"{download_folder()}; an interrupted download resumes next time"
         )
         paths = [_download(source.repo, part, show_progress) for part in parts]
     except ModelError:
@@ -201,6 +312,14 @@ def obtain_gguf(source: HubModel, card: ModelCard | None, show_progress: bool = 
     return paths[0]
 
 
+def obtain_gguf(source: HubModel, card: ModelCard | None, show_progress: bool = True) -> Path:
+    """The path of the model's GGUF, downloading it (and its split parts) when needed."""
+    found = find_or_plan(source, card)
+    if isinstance(found, Path):
+        return found
+    return download(found, show_progress)
+
+
 def fetch_repo_file(repo: str, filename: str) -> Path | None:
     """A small file of a repository (tokenizer, system prompt): cached copy, else a download;
     None when neither is possible."""
@@ -209,8 +328,9 @@ def fetch_repo_file(repo: str, filename: str) -> Path | None:
     cached = try_to_load_from_cache(repo, filename)
     if isinstance(cached, str):
         return Path(cached)
-    if hub_offline():
+    if not hub_reach().reachable:
         return None
+    quiet_hub_logging()
     try:
         return Path(hf_hub_download(repo, filename))
     except Exception:  # absent, gated or unreachable: the caller falls back

@@ -46,6 +46,8 @@ class GgufFacts(BaseModel):
     key_length: int | None = None
     value_length: int | None = None
     has_chat_template: bool = False
+    # The vocabulary has Mistral's [TOOL_CALLS] control token (native Mistral tool calls).
+    has_tool_calls_token: bool = False
 
 
 def _read(handle: BinaryIO, size: int) -> bytes:
@@ -98,9 +100,12 @@ def read_gguf_facts(path: Path) -> GgufFacts:
                 key = _string(handle)
                 (kind,) = struct.unpack("<I", _read(handle, 4))
                 wanted = key.startswith("general.") or key.endswith(_WANTED_SUFFIXES)
-                value = _value(handle, kind, keep=wanted and kind != _ARRAY)
+                tokens = key == "tokenizer.ggml.tokens"
+                value = _value(handle, kind, keep=(wanted and kind != _ARRAY) or tokens)
                 if key == "tokenizer.chat_template":
                     raw[key] = True
+                elif tokens:
+                    raw[key] = isinstance(value, list) and "[TOOL_CALLS]" in value
                 elif wanted:
                     raw[key] = value
     except OSError as exc:
@@ -127,4 +132,5 @@ def read_gguf_facts(path: Path) -> GgufFacts:
         key_length=number("attention.key_length"),
         value_length=number("attention.value_length"),
         has_chat_template=bool(raw.get("tokenizer.chat_template")),
+        has_tool_calls_token=bool(raw.get("tokenizer.ggml.tokens")),
     )

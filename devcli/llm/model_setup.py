@@ -6,15 +6,19 @@ from pathlib import Path
 from typing import Any
 
 from devcli.config import Settings
+from devcli.llm.cpu_repack import CpuRepack, apply_repack
+from devcli.llm.decode_probe import ProbeRequest
 from devcli.llm.formats.chat_format import ChatFormat
 from devcli.llm.formats.history import PromptError, PromptRenderer
 from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
 from devcli.llm.formats.mistral_tokens import MistralControls
 from devcli.llm.formats.template import ChatTemplatePrompt
 from devcli.llm.formats.token_text import TokenPieces
+from devcli.llm.hub_access import hub_reach
 from devcli.llm.local import LocalBackend, SamplingParams
-from devcli.llm.model_download import obtain_gguf, progress_wanted
-from devcli.llm.model_loading import load_llama, plan_load
+from devcli.llm.model_download import MissingModelError, find_or_plan, progress_wanted
+from devcli.llm.model_download import download as download_gguf
+from devcli.llm.model_loading import LoadPlan, cache_type, load_llama, plan_load
 from devcli.llm.model_metadata import read_gguf_facts
 from devcli.llm.model_system_prompt import official_system_prompt
 from devcli.llm.model_vocab import LlamaPieces
@@ -29,21 +33,34 @@ from devcli.llm.models import (
     card_for_source,
     parse_model_reference,
 )
+from devcli.llm.runtime_facts import read_runtime_facts
+from devcli.llm.runtime_guard import RuntimeDecision, decide_runtime
+from devcli.llm.runtime_verdicts import VerdictStore
 from devcli.llm.tokenizers import find_tokenizer_file, load_mistral_tokenizer
+from devcli.paths import cache_dir
 
 
 def notice(text: str) -> None:
     print(f"devcli: {text}", file=sys.stderr, flush=True)
 
 
-def locate_model(settings: Settings) -> tuple[Path, ModelCard | None]:
-    """The GGUF's path (downloaded when needed) and the card of the model, if known."""
+def locate_model(settings: Settings, download: bool = True) -> tuple[Path, ModelCard | None]:
+    """The GGUF's path and the card of the model, if known. A model that is not on disk is
+    downloaded, or with `download` off reported by MissingModelError (with whether it could
+    be downloaded now)."""
     source = parse_model_reference(settings.model)
     card = card_for_source(source)
     if isinstance(source, LocalModel):
         return source.path, card
     assert isinstance(source, HubModel)
-    return obtain_gguf(source, card, show_progress=progress_wanted()), card
+    found = find_or_plan(source, card)
+    if isinstance(found, Path):
+        return found, card
+    if not download:
+        reach = hub_reach()
+        why = "not downloaded yet" if reach.reachable else (reach.detail or "offline")
+        raise MissingModelError(source, found.filename, found.size, why, reach.reachable)
+    return download_gguf(found, show_progress=progress_wanted()), card
 
 
 def sampling_for(settings: Settings, card: ModelCard | None) -> SamplingParams:
@@ -148,15 +165,38 @@ def _system_prompt(settings: Settings, path: Path, card: ModelCard | None) -> st
     return text
 
 
-def build_local_backend(settings: Settings) -> LocalBackend:
-    """Raises ModelError with a message for the user when the model cannot be had or loaded."""
-    path, card = locate_model(settings)
+def choose_runtime(plan: LoadPlan, settings: Settings) -> RuntimeDecision:
+    """How llama.cpp must run this model here; probed in a child process the first time.
+    Raises NativeCrashError when every configuration crashes."""
+    request = ProbeRequest(
+        model_path=plan.path,
+        repack=True,
+        n_gpu_layers=plan.n_gpu_layers,
+        n_threads=plan.n_threads,
+        type_k=cache_type(plan.cache_type_k, "k")[0],
+        type_v=cache_type(plan.cache_type_v, "v")[0],
+        flash_attn=plan.flash_attn,
+    )
+    store = VerdictStore(cache_dir() / "runtime-verdicts.json")
+    decision = decide_runtime(request, CpuRepack(settings.cpu_repack), read_runtime_facts(), store)
+    if decision.notice:
+        notice(decision.notice)
+    if decision.probed and settings.verbose:
+        notice(f"checked that llama.cpp runs this model here in {decision.probe_seconds:.1f} s")
+    return decision
+
+
+def build_local_backend(settings: Settings, download: bool = True) -> LocalBackend:
+    """Raises ModelError with a message for the user when the model cannot be had or loaded,
+    and NativeCrashError when llama.cpp crashes on this machine whatever is tried."""
+    path, card = locate_model(settings, download)
     facts = read_gguf_facts(path)
     card = card or card_for_name(facts.name)
     plan, warnings = plan_load(path, settings, facts)
     for warning in warnings:
         notice(f"warning: {warning}")
     label = f"{card.title} ({path.name})" if card is not None else path.name
+    apply_repack(choose_runtime(plan, settings).repack)
     llama, _seconds = load_llama(plan, label)
     try:
         chat_format = choose_chat_format(settings, card, path, llama)

@@ -27,6 +27,9 @@ from devcli.paths import data_dir, repository_key
 SESSION_REFS = "refs/devcli/sessions"
 BACKUP_REFS = "refs/devcli/backups"
 UNDONE_REFS = "refs/devcli/undone"
+# The work tree as a session left it (after a run, after each REPL message): what the session
+# itself changed is told apart from what the user changed afterwards.
+END_REFS = "refs/devcli/ends"
 ZERO_OID = "0" * 40
 _NO_FILTERS = [
     "-c",
@@ -280,6 +283,20 @@ class CheckpointStore:
             raise CheckpointError(f"could not record the checkpoint {ref}")
         return existing
 
+    def mark_end(self, session: str) -> None:
+        """Record the work tree as the session leaves it (replacing an earlier mark)."""
+        if not valid_session_id(session):
+            raise CheckpointError(f"invalid session id {session!r}")
+        tree = self.write_tree()
+        commit = self._commit(tree, f"devcli: work tree as session {session} left it")
+        self._run("update-ref", f"{END_REFS}/{session}", commit)
+
+    def end_tree(self, session: str) -> str | None:
+        out = self._run(
+            "for-each-ref", "--format=%(tree)", f"{END_REFS}/{session}", check=False
+        ).strip()
+        return out.decode() or None
+
     def save_backup(self, session: str, tree: str) -> str:
         """Keep a tree (the work tree before an undo) under a backup ref; returns the ref."""
         commit = self._commit(tree, f"devcli: work tree before an undo in session {session}")
@@ -386,6 +403,8 @@ class CheckpointStore:
             for prefix in (SESSION_REFS, BACKUP_REFS, UNDONE_REFS):
                 out = self._run("for-each-ref", "--format=%(refname)", f"{prefix}/{session}/")
                 refs.extend(out.decode().split())
+            out = self._run("for-each-ref", "--format=%(refname)", f"{END_REFS}/{session}")
+            refs.extend(out.decode().split())
         if refs:
             commands = "".join(f"delete {ref}\n" for ref in refs).encode()
             self._run("update-ref", "--stdin", stdin=commands)

@@ -28,10 +28,22 @@ def changes_since_start(store: CheckpointStore, session: str) -> list[FileChange
     return store.changes(first.tree, store.write_tree())
 
 
-def session_changes(workspace: Path, session: str) -> list[FileChange]:
-    """Files that differ between the session's first checkpoint and the work tree now."""
+def session_changes(workspace: Path, session: str, mark_end: bool = False) -> list[FileChange]:
+    """Files that differ between the session's first checkpoint and the work tree now. With
+    `mark_end`, the work tree is also recorded as the session leaves it, so a later undo of
+    the whole session knows the user's own later edits from the session's."""
     with CheckpointStore.for_workspace(workspace) as store:
-        return changes_since_start(store, session)
+        changes = changes_since_start(store, session)
+        if mark_end and store.checkpoints(session):
+            store.mark_end(session)
+        return changes
+
+
+def mark_session_end(workspace: Path, session: str) -> None:
+    """Record the work tree as the session leaves it, if the session changed anything."""
+    with CheckpointStore.for_workspace(workspace) as store:
+        if store.checkpoints(session):
+            store.mark_end(session)
 
 
 def describe_changes(changes: list[FileChange], session: str) -> str:
@@ -44,7 +56,7 @@ def describe_changes(changes: list[FileChange], session: str) -> str:
     return (
         f"Changed {len(changes)} {noun}: {listed}.\n"
         f"Review with `devcli diff --session {session}`; "
-        f"undo with `devcli undo --session {session}`."
+        f"undo all of it with `devcli undo --session {session} --all-steps`."
     )
 
 
@@ -116,7 +128,7 @@ def end_of_run(
 ) -> RunChanges:
     result = RunChanges(session=session)
     try:
-        result.changes = session_changes(workspace, session)
+        result.changes = session_changes(workspace, session, mark_end=True)
     except CheckpointError as exc:
         result.not_committed = f"the session's changes could not be read ({exc})"
         return result

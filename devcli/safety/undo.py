@@ -5,6 +5,8 @@ can itself be undone by hand. The checkpoints of the steps undone leave the sess
 move under refs/devcli/undone/), so the next undo goes one step further back.
 """
 
+from itertools import pairwise
+
 from pydantic import BaseModel, Field
 
 from devcli.safety.checkpoints import Checkpoint, CheckpointStore, FileChange
@@ -41,11 +43,35 @@ def choose_session(store: CheckpointStore, session: str | None) -> str:
     return session
 
 
-def plan_undo(store: CheckpointStore, session: str | None, step: int | None) -> UndoPlan:
-    """Restore before `step`; without it, the latest checkpoint that differs from now."""
+def session_paths(store: CheckpointStore, session: str) -> set[str]:
+    """The paths the session itself changed: step by step between its checkpoints, then up
+    to the mark it left at its end (or up to now, when it left none)."""
+    checkpoints = sorted(store.checkpoints(session), key=lambda c: c.step)
+    trees = [c.tree for c in checkpoints]
+    trees.append(store.end_tree(session) or store.write_tree())
+    paths: set[str] = set()
+    for before, after in pairwise(trees):
+        if before != after:
+            paths.update(change.path for change in store.changes(before, after))
+    return paths
+
+
+def plan_undo(
+    store: CheckpointStore, session: str | None, step: int | None, all_steps: bool = False
+) -> UndoPlan:
+    """Restore before `step`; without it, the latest checkpoint that differs from now. With
+    `all_steps`, before the session's first change: every file the session changed goes back,
+    and files only the user changed stay as they are."""
     chosen = choose_session(store, session)
     checkpoints = sorted(store.checkpoints(chosen), key=lambda c: c.step)
     current = store.write_tree()
+    if all_steps:
+        first = checkpoints[0]
+        touched = session_paths(store, chosen)
+        changes = [c for c in store.changes(current, first.tree) if c.path in touched]
+        if not changes:
+            raise UndoError(f"nothing to undo: the files session {chosen} changed are as before")
+        return UndoPlan(checkpoint=first, current_tree=current, changes=changes)
     if step is not None:
         target = next((c for c in checkpoints if c.step == step), None)
         if target is None:

@@ -185,10 +185,10 @@ class ConsoleRenderer:
     def stats(self) -> SessionStats:
         return stats_of(self._counted)
 
-    def status_text(self, approval: str | None = None) -> str:
+    def status_text(self, approval: str | None = None, stats: SessionStats | None = None) -> str:
         return status_line(
             self.model or "model",
-            self.stats(),
+            stats or self.stats(),
             self.context_window,
             self.tokens_per_second,
             approval,

@@ -1,4 +1,5 @@
-"""The real `python -m llama_cpp.server` on loopback, serving the small SmolLM2 GGUF.
+"""The real `llama_cpp.server` on loopback, serving the small SmolLM2 GGUF. It starts through
+a launcher that applies devcli's CPU repack policy (llama.cpp crashes on AMX CPUs otherwise).
 
 It runs with `--chat_format chatml-function-calling`, llama-cpp-python's own tool-calling
 format, so the server itself returns OpenAI tool calls.
@@ -63,7 +64,7 @@ def running_llama_server(log_dir: Path, n_ctx: int = 4096) -> Iterator[LlamaServ
     url = f"http://127.0.0.1:{port}/v1"
     log = log_dir / "llama_server.log"
     command = [
-        sys.executable, "-m", "llama_cpp.server",
+        sys.executable, str(Path(__file__).with_name("llama_server_launcher.py")),
         "--model", str(model),
         "--host", "127.0.0.1",
         "--port", str(port),
