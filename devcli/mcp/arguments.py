@@ -16,11 +16,20 @@ _MAX_PROBLEMS = 5
 
 
 class ArgumentChecker:
-    """Validates arguments with the schema's own draft; a schema that is itself invalid
-    checks only that the arguments are an object (the server has the last word)."""
+    """Validates arguments with the schema's own draft; a schema that is itself invalid is
+    not used (the server has the last word).
+
+    A parameter the schema does not list is reported too, unless the schema says extra
+    ones are welcome: servers tend to ignore them silently, and the model would never learn.
+    """
 
     def __init__(self, tool_name: str, input_schema: dict[str, Any]) -> None:
         self.tool_name = tool_name
+        listed = input_schema.get("properties")
+        extras_declared = any(k in input_schema for k in ("additionalProperties", "patternProperties"))
+        self._known: set[str] | None = (
+            set(listed) if isinstance(listed, dict) and listed and not extras_declared else None
+        )
         self._validator: Validator | None = None
         try:
             cls = validator_for(input_schema, default=Draft202012Validator)
@@ -31,14 +40,19 @@ class ArgumentChecker:
 
     def check(self, arguments: dict[str, Any]) -> None:
         """ArgumentError, written for the model, when the arguments do not fit."""
-        if self._validator is None:
+        problems: list[str] = []
+        unknown = [
+            name for name in arguments if self._known is not None and name not in self._known
+        ]
+        if unknown:
+            problems.append("unknown parameter " + ", ".join(f"`{name}`" for name in unknown))
+        if self._validator is not None:
+            errors = sorted(self._validator.iter_errors(arguments), key=lambda e: list(e.path))
+            problems += [_describe(error) for error in errors]
+        if not problems:
             return
-        errors = sorted(self._validator.iter_errors(arguments), key=lambda e: list(e.path))
-        if not errors:
-            return
-        problems = [_describe(error) for error in errors[:_MAX_PROBLEMS]]
-        if len(errors) > _MAX_PROBLEMS:
-            problems.append(f"{len(errors) - _MAX_PROBLEMS} more")
+        if len(problems) > _MAX_PROBLEMS:
+            problems[_MAX_PROBLEMS:] = [f"{len(problems) - _MAX_PROBLEMS} more"]
         summary = "; ".join(problems)
         raise ArgumentError(f"Invalid arguments for `{self.tool_name}`: {summary}.")
 
