@@ -13,6 +13,7 @@ from jsonschema.validators import validator_for
 from devcli.tools.base import ArgumentError
 
 _MAX_PROBLEMS = 5
+_EXTRAS_KEYWORDS = ("additionalProperties", "patternProperties")
 
 
 class ArgumentChecker:
@@ -26,7 +27,7 @@ class ArgumentChecker:
     def __init__(self, tool_name: str, input_schema: dict[str, Any]) -> None:
         self.tool_name = tool_name
         listed = input_schema.get("properties")
-        extras_declared = any(k in input_schema for k in ("additionalProperties", "patternProperties"))
+        extras_declared = any(k in input_schema for k in _EXTRAS_KEYWORDS)
         self._known: set[str] | None = (
             set(listed) if isinstance(listed, dict) and listed and not extras_declared else None
         )
