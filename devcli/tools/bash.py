@@ -1,7 +1,7 @@
 """`execute_bash`: commands in one persistent shell, with soft and hard timeouts."""
 
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
 import bashlex
 from pydantic import Field
@@ -45,7 +45,7 @@ def count_top_level_commands(command: str) -> int:
 
 
 class BashTool(Tool[BashArgs]):
-    name: ClassVar[str] = "execute_bash"
+    name = "execute_bash"
     args_model = BashArgs
 
     def __init__(

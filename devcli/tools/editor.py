@@ -4,7 +4,7 @@ import os
 import re
 from collections import defaultdict, deque
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -70,7 +70,7 @@ def _to_newline(text: str, newline: str) -> str:
 
 
 class EditorTool(Tool[EditorArgs]):
-    name: ClassVar[str] = "str_replace_editor"
+    name = "str_replace_editor"
     args_model = EditorArgs
 
     def __init__(self, cwd: Path) -> None:
