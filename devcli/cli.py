@@ -1,6 +1,7 @@
 """Entry point: registers every command module, then runs the app."""
 
 from devcli.cli_app import app
+from devcli.commands import acp as _acp  # noqa: F401  (registers acp)
 from devcli.commands import init as _init  # noqa: F401  (registers init)
 from devcli.commands import models as _models  # noqa: F401  (registers models list, models pull)
 from devcli.commands import run as _run  # noqa: F401  (registers run, replay)
