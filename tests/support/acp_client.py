@@ -8,7 +8,7 @@ from the disk, noting each, as an editor with open buffers would.
 import os
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +48,8 @@ class RecordingClient:
     log: list[Any] = field(default_factory=list)  # session updates and PermissionAsked
     reads: list[str] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)
+    # Runs before each answer, as a person acting while a question is open (e.g. cancelling).
+    while_asked: Callable[[str], Awaitable[None]] | None = None
 
     async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
         self.log.append(update)
@@ -59,6 +61,8 @@ class RecordingClient:
         options: list[PermissionOption],
         **kwargs: Any,
     ) -> RequestPermissionResponse:
+        if self.while_asked is not None:
+            await self.while_asked(session_id)
         kind = self.answers.popleft() if self.answers else "cancelled"
         self.log.append(PermissionAsked(tool_call, options, kind))
         chosen = next((option for option in options if option.kind == kind), None)
