@@ -175,6 +175,7 @@ class AcpSession:
         """In a worker thread: one user message, worked on until the model hands back."""
         try:
             with self.services.turn_lock:
+                self.translator.new_prompt()
                 if self.services.images:
                     attach_task_images(self.services.backend, images or self._first_images())
                 outcome = self.agent.run(prompt.text, images=[str(path) for path in images])

@@ -63,6 +63,10 @@ class UpdateTranslator:
 
     # -- while a turn runs -----------------------------------------------------------------
 
+    def new_prompt(self) -> None:
+        """A reply cut off while streaming (a cancel) leaves nothing behind for the next one."""
+        self._streamed = False
+
     def streamed_text(self, chunk: str) -> list[SessionUpdate]:
         if not chunk:
             return []
