@@ -4,6 +4,8 @@ that make no sense."""
 
 import asyncio
 import base64
+import subprocess
+import sys
 from collections import deque
 from collections.abc import Awaitable
 from pathlib import Path
@@ -142,3 +144,21 @@ def test_requests_that_make_no_sense_get_clear_errors(git_repo: Path, tmp_path: 
             assert answer.stop_reason == "end_turn"
 
     asyncio.run(scenario())
+
+
+def test_without_pipes_it_says_how_it_is_started(git_repo: Path, tmp_path: Path) -> None:
+    turns = write_turns(tmp_path / "turns.jsonl", [{"content": "hi", "tool_calls": []}])
+    result = subprocess.run(
+        [sys.executable, "-m", "devcli", "acp", "--replay", str(turns)],
+        cwd=git_repo,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "devcli: acp talks to its client over pipes on stdin and stdout, as an editor starts "
+        "it; a file or /dev/null will not do"
+    ]

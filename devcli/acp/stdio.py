@@ -1,32 +1,44 @@
-"""stdin and stdout for the protocol: stdout carries JSON-RPC lines and nothing else."""
+"""stdin and stdout for the protocol: nobody else reads the one or writes to the other."""
 
 import asyncio
 import os
 import sys
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 
-def reserve_stdout() -> BinaryIO:
-    """Keep the real stdout for the protocol and send everything else written there to stderr.
+class ProtocolPipes(NamedTuple):
+    incoming: BinaryIO  # the client's messages (the process's original stdin)
+    outgoing: BinaryIO  # the answers (the process's original stdout)
 
-    File descriptor 1 becomes a copy of stderr, so a library's `print`, llama.cpp's C code or
-    a child process that inherits stdout cannot corrupt the stream the client reads.
+
+def reserve_stdio() -> ProtocolPipes:
+    """Keep the real stdin and stdout for the protocol alone.
+
+    File descriptor 1 becomes a copy of stderr and descriptor 0 reads /dev/null, so a
+    library's `print`, llama.cpp's C code or a child process that inherits them can neither
+    corrupt the stream the client reads nor swallow a message the client sends.
     """
     sys.stdout.flush()
-    protocol = os.fdopen(os.dup(1), "wb", buffering=0)
+    pipes = ProtocolPipes(
+        incoming=os.fdopen(os.dup(0), "rb", buffering=0),
+        outgoing=os.fdopen(os.dup(1), "wb", buffering=0),
+    )
     os.dup2(2, 1)
+    nothing = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(nothing, 0)
+    os.close(nothing)
     sys.stdout = sys.stderr
-    return protocol
+    return pipes
 
 
 async def protocol_streams(
-    protocol_out: BinaryIO, limit: int
+    pipes: ProtocolPipes, limit: int
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Asyncio streams over stdin and the reserved stdout; `limit` bounds one message."""
+    """Asyncio streams over the reserved pipes; `limit` bounds one message."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=limit)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipes.incoming)
     transport, protocol = await loop.connect_write_pipe(
-        asyncio.streams.FlowControlMixin, protocol_out
+        asyncio.streams.FlowControlMixin, pipes.outgoing
     )
     return reader, asyncio.StreamWriter(transport, protocol, reader, loop)

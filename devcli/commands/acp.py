@@ -62,10 +62,10 @@ def acp_command(
     The model is loaded once, from the settings of --cwd and these options; each session
     works in the folder the editor names and reads its .devcli.toml for the agent settings.
     """
-    from devcli.acp.stdio import reserve_stdout
+    from devcli.acp.stdio import reserve_stdio
 
-    # First, before any model code can print: stdout is the protocol's alone from here on.
-    protocol_out = reserve_stdout()
+    # First, before any model code can print: stdin and stdout are the protocol's from here on.
+    pipes = reserve_stdio()
     overrides = settings_overrides(locals())
     from devcli.config import ConfigError, load_settings
     from devcli.llm.base import Backend
@@ -88,4 +88,4 @@ def acp_command(
         raise fail(str(exc)) from exc
     from devcli.acp.server import serve
 
-    raise typer.Exit(serve(backend, overrides, protocol_out))
+    raise typer.Exit(serve(backend, overrides, pipes))
