@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from acp import RequestError
 from acp.interfaces import Client
 from acp.schema import FileSystemCapabilities, StopReason
 
@@ -21,7 +22,7 @@ from devcli.acp.channel import ClientChannel
 from devcli.acp.client_files import ClientFiles
 from devcli.acp.permissions import PermissionBridge
 from devcli.acp.prompt_blocks import UserPrompt
-from devcli.acp.updates import UpdateTranslator
+from devcli.acp.updates import SessionUpdate, UpdateTranslator
 from devcli.agent.approval import ApprovalHook, ApprovalMode
 from devcli.agent.assembly import build_condenser, build_hooks, build_toolbox
 from devcli.agent.hooks import Refusal, ToolHook
@@ -31,14 +32,14 @@ from devcli.agent.session_start import open_conversation
 from devcli.config import Settings
 from devcli.events import Event, ToolCall, UserMessage
 from devcli.llm.base import Backend
-from devcli.llm.openai_messages import AcceptsImages, attach_task_images
+from devcli.llm.openai_messages import AcceptsImages, ImageError, attach_task_images
 from devcli.safety.hooks import CheckpointHook
 from devcli.safety.redaction import Redactor, secret_values
 from devcli.sessions import ResumedSession
 from devcli.tools.base import Tool, ToolArgs
 from devcli.tools.bash import BashTool
 from devcli.tools.editor import EditorTool
-from devcli.tools.text_file import FileRefused
+from devcli.tools.text_file import FileRefused, read_text_file
 
 _STOP_REASONS: dict[LoopStop, StopReason] = {
     LoopStop.INTERRUPTED: "cancelled",
@@ -127,7 +128,7 @@ class AcpSession:
         self.hooks.append(_StartNotice(self))
         return self.hooks
 
-    def send(self, updates: list[Any]) -> None:
+    def send(self, updates: list[SessionUpdate]) -> None:
         for update in updates:
             self.channel.notify(update)
 
@@ -143,8 +144,8 @@ class AcpSession:
     def _preview_text(self, path: Path) -> str | None:
         """A file's text for edit previews: the client's buffer when the client offers it."""
         try:
-            text = self.files.read(path).text if self.files else path.read_text("utf-8")
-        except (OSError, FileRefused, UnicodeDecodeError):
+            text = self.files.read(path).text if self.files else read_text_file(path).text
+        except (OSError, FileRefused):
             return None
         return text.replace("\r\n", "\n")
 
@@ -177,7 +178,7 @@ class AcpSession:
             with self.services.turn_lock:
                 self.translator.new_prompt()
                 if self.services.images:
-                    attach_task_images(self.services.backend, images or self._first_images())
+                    self._attach_images(images or self._first_images())
                 outcome = self.agent.run(prompt.text, images=[str(path) for path in images])
                 if outcome.reason is LoopStop.INTERRUPTED:
                     self._settle_interrupted_commands()
@@ -209,6 +210,13 @@ class AcpSession:
         """The images of the conversation's first message: the backend sends them with it."""
         first = next((e for e in self.agent.events if isinstance(e, UserMessage)), None)
         return [Path(image) for image in first.images] if first is not None else []
+
+    def _attach_images(self, images: list[Path]) -> None:
+        """The backend sends these with the conversation's first message (none clears them)."""
+        try:
+            attach_task_images(self.services.backend, images)
+        except ImageError as exc:
+            raise RequestError.invalid_params({"details": str(exc)}) from exc
 
     def _settle_interrupted_commands(self) -> None:
         """As the REPL does after Ctrl-C: a command still running gets Ctrl-C, and what it
