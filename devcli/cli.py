@@ -1,6 +1,7 @@
 """Entry point: registers every command module, then runs the app."""
 
 from devcli.cli_app import app
+from devcli.commands import acp as _acp  # noqa: F401  (registers acp)
 from devcli.commands import doctor as _doctor  # noqa: F401  (registers doctor)
 from devcli.commands import init as _init  # noqa: F401  (registers init)
 from devcli.commands import mcp as _mcp  # noqa: F401  (registers mcp list, add, remove)

@@ -147,6 +147,19 @@ class BashTool(Tool[BashArgs]):
         content = f"{output}\n{note}" if output else note
         return ToolResult(content=content, exit_code=exit_code, is_error=is_error)
 
+    @property
+    def busy(self) -> bool:
+        """A command is running in the shell (asking never starts a shell)."""
+        shell = self._shell
+        return shell is not None and shell.alive and shell.running
+
+    def interrupt(self) -> None:
+        """Press Ctrl-C for the running command, if any; safe from another thread (a front
+        end's cancel), while the call that started the command waits for it to end."""
+        shell = self._shell
+        if shell is not None and shell.alive and shell.running:
+            shell.interrupt()
+
     def _restart(self) -> None:
         if self._shell is not None:
             self._shell.close()
