@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from devcli.safety.checkpoints import CheckpointStore
-from devcli.safety.undo import apply_undo, plan_undo
+from devcli.checkpoints.store import CheckpointStore
+from devcli.checkpoints.undo import apply_undo, plan_undo
 
 
 def git(repo: Path, *args: str) -> None:

@@ -21,11 +21,11 @@ from devcli.agent.loop import Agent
 from devcli.agent.system_prompt import build_system_prompt
 from devcli.config import Settings
 from devcli.events import AssistantTurn, Condensation
-from devcli.llm.base import ChatMessage, TextSink
+from devcli.llm.backend import ChatMessage, TextSink
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.local import LocalBackend
 from devcli.llm.model_setup import build_local_backend
 from devcli.llm.replay import ReplayBackend
-from devcli.llm.tool_call_json import make_tool_call
 from devcli.tools.registry import ToolBox
 
 

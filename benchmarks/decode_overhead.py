@@ -14,7 +14,7 @@ import statistics
 import time
 
 from devcli.config import Settings
-from devcli.llm.base import ChatMessage, Role
+from devcli.llm.backend import ChatMessage, Role
 from devcli.llm.local import LocalBackend
 from devcli.llm.model_setup import build_local_backend
 

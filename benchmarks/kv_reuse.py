@@ -15,7 +15,7 @@ from pathlib import Path
 
 from devcli.agent.system_prompt import build_system_prompt
 from devcli.config import Settings
-from devcli.llm.base import ChatMessage, Role
+from devcli.llm.backend import ChatMessage, Role
 from devcli.llm.model_setup import build_local_backend
 from devcli.tools.registry import ToolBox
 

@@ -3,12 +3,36 @@
 import os
 import tomllib
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-ApprovalMode = Literal["ask", "auto-edit", "auto"]
+
+class ApprovalMode(StrEnum):
+    """Which calls ask first: every command and edit, commands only, or none."""
+
+    ASK = "ask"
+    AUTO_EDIT = "auto-edit"
+    AUTO = "auto"
+
+
+def flag(
+    default: Any,
+    help: str,
+    *,
+    short: str | None = None,
+    group: str = "model",
+    ge: int | None = None,
+) -> Any:
+    """A setting that is also a command-line flag (`--name-with-dashes`), with its help.
+    `group` says which commands take it: "model" (the model and how it runs), "agent" (how
+    the session runs) or "commit"."""
+    extra: dict[str, str] = {"flag_group": group}
+    if short is not None:
+        extra["flag_short"] = short
+    return Field(default, description=help, ge=ge, json_schema_extra=extra)  # type: ignore[arg-type]
 
 
 class ConfigError(ValueError):
@@ -19,42 +43,58 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     # Which model, and how to reach it.
-    model: str | None = None
-    endpoint: str | None = None
-    provider: str | None = None
-    api_key: str | None = None
+    model: str | None = flag(
+        None,
+        "A .gguf path, a Hugging Face REPO:QUANT or REPO/FILE.gguf, or a server's model name.",
+        short="-m",
+    )
+    endpoint: str | None = flag(None, "An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.")
+    provider: str | None = flag(None, "vllm, llamacpp, ollama, lmstudio or mistral.")
+    api_key: str | None = flag(None, "Key for the endpoint.")
     # Local inference.
-    ctx_size: int | None = None
-    gpu_layers: int | None = None
-    threads: int | None = None
-    cache_type_k: str = "q8_0"
-    cache_type_v: str = "f16"
+    ctx_size: int | None = flag(None, "Context window in tokens.", ge=256)
+    gpu_layers: int | None = flag(None, "Layers to offload to the GPU (-1: all).")
+    threads: int | None = flag(None, "CPU threads.", ge=1)
+    cache_type_k: str = flag("q8_0", "K cache type: f16, q8_0, q4_0 … [q8_0].")
+    cache_type_v: str = flag("f16", "V cache type: f16, q8_0, q4_0 … [f16].")
     # Weight repacking into the CPU's extra buffer types; "auto" turns it off where AMX is
     # reported (llama.cpp crashes there).
     cpu_repack: Literal["auto", "on", "off"] = "auto"
-    tool_format: Literal["auto", "mistral", "openhands"] = "auto"
+    tool_format: Literal["auto", "mistral", "openhands"] = flag(
+        "auto", "auto, mistral (native calls) or openhands (text calls)."
+    )
     # "required": every reply must be one tool call (a grammar enforces it on local models).
-    tool_choice: Literal["auto", "required"] = "auto"
-    system_prompt: Literal["devcli", "official"] = "devcli"
-    verbose: bool = False
+    tool_choice: Literal["auto", "required"] = flag(
+        "auto",
+        "auto (the model may answer in prose) or required (every reply must be a tool call, "
+        "enforced by a grammar on local models).",
+    )
+    system_prompt: Literal["devcli", "official"] = flag(
+        "devcli", "devcli (default) or official (the model's own)."
+    )
+    verbose: bool = flag(False, "Show the model runtime's own log.")
     # Sampling; None means the model card's value.
-    temperature: float | None = None
+    temperature: float | None = flag(None, "Sampling.")
     top_p: float | None = None
     top_k: int | None = None
     min_p: float | None = None
     repeat_penalty: float | None = None
-    seed: int | None = None
+    seed: int | None = flag(None, "Sampling seed.")
     max_tokens: int | None = None
-    reasoning_effort: Literal["none", "high"] | None = None
+    reasoning_effort: Literal["none", "high"] | None = flag(None, "none or high (Mistral Small 4).")
     # Network.
     tries: int = 4
     request_timeout: float = 600.0
     # The agent.
-    max_steps: int = 100
+    max_steps: int = flag(100, "Stop after this many model turns [100].", group="agent", ge=1)
     condense_threshold: float = Field(default=0.75, gt=0.1, lt=1.0)
-    approval: ApprovalMode | None = None
-    dangerously_skip_gates: bool = False
-    commit: bool = False
+    approval: ApprovalMode | None = flag(None, "ask, auto-edit or auto.", group="agent")
+    dangerously_skip_gates: bool = flag(
+        False,
+        "Allow destructive commands (recursive deletes, hard resets …) without asking.",
+        group="agent",
+    )
+    commit: bool = flag(False, "Commit the result on the current branch when done.", group="commit")
     tools: list[str] | None = None
     # MCP servers, by name: each table is checked by devcli.mcp.server_config.
     mcp_servers: dict[str, dict[str, Any]] = Field(default_factory=dict)

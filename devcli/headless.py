@@ -17,15 +17,15 @@ from devcli.agent.assembly import (
 )
 from devcli.agent.loop import EventSink, Mode, Outcome
 from devcli.agent.session_start import open_conversation
+from devcli.checkpoints.run_report import end_of_run
 from devcli.config import ConfigError, Settings
 from devcli.events import AssistantTurn, Event, UserMessage, event_to_json
 from devcli.exit_codes import ExitCode
-from devcli.llm.base import Backend
-from devcli.llm.openai_messages import ImageError, attach_task_images
-from devcli.safety.redaction import Redactor, secret_values
-from devcli.safety.session_report import end_of_run
-from devcli.sessions import load_for_resume
-from devcli.ui.renderers import TextRenderer, text_renderer
+from devcli.llm.backend import Backend, ImageError
+from devcli.llm.openai_messages import attach_task_images
+from devcli.redaction import Redactor, secret_values
+from devcli.session_files import load_for_resume
+from devcli.ui.renderers import TextRenderer, show_reasoning_on_stderr, text_renderer
 
 
 class OutputFormat(StrEnum):
@@ -78,6 +78,7 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
             print(f"devcli: {exc}", file=sys.stderr)
             return int(ExitCode.USAGE)
     settings = request.settings
+    show_reasoning_on_stderr(backend)
     try:
         toolbox = build_toolbox(settings, request.cwd)
     except ConfigError as exc:
@@ -92,9 +93,10 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
     outputs: list[EventSink] = []
     if request.output is OutputFormat.JSONL:
         outputs.append(_print_jsonl)
+    condenser = build_condenser(settings, backend)
     renderer: TextRenderer | None = None
     if request.output is OutputFormat.TEXT:
-        renderer = text_renderer(sys.stdout, request.cwd, backend, settings)
+        renderer = text_renderer(sys.stdout, request.cwd, backend, condenser.window)
         outputs.append(renderer)
     # Secrets never reach the session file, the terminal or JSON output.
     redactor = Redactor(secret_values(os.environ, session_secrets(settings)))
@@ -103,7 +105,7 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
         workspace=request.cwd,
         backend=backend,
         toolbox=toolbox,
-        condenser=build_condenser(settings, backend),
+        condenser=condenser,
         mode=Mode.HEADLESS,
         hooks_for=lambda session_id: build_hooks(
             settings, request.cwd, Mode.HEADLESS, session_id=session_id
@@ -120,6 +122,8 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
     finally:
         if renderer is not None:
             renderer.stop()
+        for hook in agent.hooks:
+            hook.close()
         toolbox.close()
         conversation.writer.close()
     completed = outcome.task_completed == "true"

@@ -35,3 +35,15 @@ def repository_key(workspace: Path) -> str:
 
 def sessions_dir(workspace: Path) -> Path:
     return data_dir() / "sessions" / repository_key(workspace)
+
+
+def repository_root(workspace: Path) -> Path:
+    """The top of the git work tree around `workspace`, or `workspace` itself."""
+    from devcli.git_command import GitMissing, git_command
+
+    try:
+        result = git_command(["-C", str(workspace), "rev-parse", "--show-toplevel"], timeout=10)
+    except GitMissing:
+        return workspace.resolve()
+    top = result.text.strip()
+    return Path(top).resolve() if result.ok and top else workspace.resolve()

@@ -5,13 +5,14 @@ nothing is run except `git ls-files` to count source files.
 """
 
 import json
-import subprocess
 import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from devcli.git_command import GitMissing, git_command
 
 _EXTENSIONS = {
     ".py": "Python",
@@ -70,17 +71,11 @@ class ProjectSurvey(BaseModel):
 
 def _listed_files(root: Path) -> list[str]:
     try:
-        listed = subprocess.run(
-            ["git", "-C", str(root), "ls-files"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-        names = listed.stdout.splitlines()
+        listed = git_command(["-C", str(root), "ls-files"], timeout=10)
+        names = listed.text.splitlines() if listed.ok else []
         if names:
             return names[:_MAX_SCANNED_FILES]
-    except (OSError, subprocess.SubprocessError):
+    except GitMissing:
         pass
     names = []
     for path in root.rglob("*"):

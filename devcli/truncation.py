@@ -1,5 +1,9 @@
 """Shortening long text for the model while keeping both ends."""
 
+# Characters per token of code and English under Tekken-like tokenizers: a safe underestimate,
+# used wherever a size in characters stands in for a size in tokens.
+CHARS_PER_TOKEN = 3
+
 
 def cut_middle(text: str, limit: int, already_omitted: int = 0) -> str:
     """Keep the first and last parts of `text` so the result fits in about `limit` chars.

@@ -26,7 +26,7 @@ from acp.schema import (
 )
 
 from devcli.events import Finished, Observation, UserMessage, read_session_file
-from devcli.sessions import list_sessions
+from devcli.session_files import list_sessions
 from tests.support.acp_client import (
     AcpAgentProcess,
     PermissionAsked,

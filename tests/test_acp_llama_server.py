@@ -10,7 +10,7 @@ from acp import text_block
 from acp.schema import AgentMessageChunk, ToolCallProgress, ToolCallStart
 
 from devcli.events import AssistantTurn, UserMessage, read_session_file
-from devcli.sessions import list_sessions
+from devcli.session_files import list_sessions
 from tests.support.acp_client import RecordingClient, devcli_acp
 from tests.support.llama_server import running_llama_server
 
@@ -25,6 +25,8 @@ def test_one_turn_with_a_real_model(
     for name in list(os.environ):
         if name.startswith(("OPENAI_", "MISTRAL_")):
             monkeypatch.delenv(name)
+    # A small model may ramble: each reply is bounded so the turn ends in seconds.
+    monkeypatch.setenv("DEVCLI_MAX_TOKENS", "64")
     (git_repo / "README.md").write_text("# demo\n")
     client = RecordingClient()
 

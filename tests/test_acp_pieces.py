@@ -13,7 +13,7 @@ from devcli.acp.plan import stated_plan
 from devcli.acp.prompt_blocks import read_prompt
 from devcli.acp.updates import UpdateTranslator
 from devcli.events import AssistantTurn, Observation
-from devcli.llm.tool_call_json import make_tool_call
+from devcli.llm.formats.call_text import make_tool_call
 
 
 def test_a_checklist_is_a_plan_with_its_ticks() -> None:

@@ -16,7 +16,7 @@ from acp import RequestError, image_block, text_block
 from acp.schema import McpServerStdio
 
 from devcli.events import Finished, Observation, read_session_file
-from devcli.sessions import list_sessions
+from devcli.session_files import list_sessions
 from tests.support.acp_client import RecordingClient, devcli_acp
 from tests.support.cli import write_turns
 
@@ -136,7 +136,7 @@ def test_requests_that_make_no_sense_get_clear_errors(git_repo: Path, tmp_path: 
             assert "takes no images" in await error_of(
                 conn.prompt(session_id=sid, prompt=[image_block(png, "image/png")])
             )
-            # MCP servers from the editor are accepted (and, for now, not started).
+            # A server the editor names that cannot start is left out; the session opens.
             server = McpServerStdio(name="tools", command="true", args=[], env=[])
             assert (await conn.new_session(cwd=str(git_repo), mcp_servers=[server])).session_id
             # The session that exists still answers.

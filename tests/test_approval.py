@@ -4,22 +4,16 @@ from pathlib import Path
 
 import pytest
 
-from devcli.agent.approval import (
-    ActionKind,
-    Answer,
-    ApprovalHook,
-    ApprovalMode,
-    ApprovalRequest,
-    Decision,
-    command_scope,
-    default_mode,
-)
-from devcli.agent.assembly import build_hooks, build_toolbox
+from devcli.agent.assembly import build_hooks, build_toolbox, default_mode
 from devcli.agent.loop import Agent, Mode
-from devcli.config import Settings
+from devcli.config import ApprovalMode, Settings
 from devcli.events import AssistantTurn, Observation
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
-from devcli.llm.tool_call_json import make_tool_call
+from devcli.safety.approval import Answer, ApprovalHook, ApprovalRequest, Decision
+from devcli.shell_syntax.scopes import command_scope
+from devcli.tools.base import ConsentKind
+from devcli.tools.bash import BashTool
 
 
 class ScriptedPerson:
@@ -99,7 +93,7 @@ def test_ask_mode_refusal_reaches_the_model_with_the_reason(tmp_path: Path) -> N
     assert observations[0].is_error
     assert "did not approve this command" in observations[0].content
     assert "not in this folder" in observations[0].content
-    assert person.asked[0].kind is ActionKind.COMMAND
+    assert person.asked[0].kind is ConsentKind.COMMAND
 
 
 def test_ask_mode_yes_runs_the_command(tmp_path: Path) -> None:
@@ -126,7 +120,7 @@ def test_auto_edit_runs_edits_inside_and_asks_for_commands_and_outside(tmp_path:
     observations = run_turns(workspace, turns, ApprovalMode.AUTO_EDIT, person)
     assert (workspace / "inside.txt").exists()
     assert not outside.exists()
-    assert [r.kind for r in person.asked] == [ActionKind.EDIT, ActionKind.COMMAND]
+    assert [r.kind for r in person.asked] == [ConsentKind.EDIT, ConsentKind.COMMAND]
     assert person.asked[0].scope_label == "edits outside the repository"
     assert not observations[0].is_error and observations[2].is_error
 
@@ -162,6 +156,8 @@ def test_without_a_person_ask_mode_refuses_and_says_why(tmp_path: Path) -> None:
 def test_mode_can_change_during_a_session(tmp_path: Path) -> None:
     hook = ApprovalHook(ApprovalMode.ASK, tmp_path, ScriptedPerson())
     call = make_tool_call("execute_bash", {"command": "ls"})
-    assert hook.request_for(call, call.arguments) is not None
+    tool = BashTool(tmp_path)
+    args = tool.parse_arguments(call.arguments)
+    assert hook.request_for(call, tool, args) is not None
     hook.mode = ApprovalMode.AUTO
-    assert hook.request_for(call, call.arguments) is None
+    assert hook.request_for(call, tool, args) is None

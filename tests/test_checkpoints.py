@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from devcli.checkpoints.pruning import DAY_SECONDS, sessions_to_prune
+from devcli.checkpoints.store import Checkpoint, CheckpointStore
+from devcli.checkpoints.undo import UndoError, apply_undo, describe_plan, plan_undo
 from devcli.paths import data_dir
-from devcli.safety.checkpoints import Checkpoint, CheckpointStore
-from devcli.safety.pruning import DAY_SECONDS, sessions_to_prune
-from devcli.safety.undo import UndoError, apply_undo, describe_plan, plan_undo
 from tests.support.git_histories import git, new_repo
 from tests.support.git_trees import git_state, messy_repo, tree_fingerprint, wreck
 

@@ -17,9 +17,9 @@ from devcli.agent.system_prompt import build_system_prompt
 from devcli.config import Settings
 from devcli.events import AssistantTurn, Condensation, Finished
 from devcli.exit_codes import ExitCode
-from devcli.llm.base import ChatMessage
+from devcli.llm.backend import ChatMessage
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
-from devcli.llm.tool_call_json import make_tool_call
 from devcli.tools.registry import ToolBox
 from tests.support.llm_files import smollm2_gguf
 
@@ -40,22 +40,16 @@ def local() -> Iterator[Any]:
     backend.close()
 
 
-class ScriptedTurns:
-    kind = "replay"
-    model_name = "scripted"
-
+class ScriptedTurns(ReplayBackend):
     def __init__(self, turns: list[AssistantTurn]) -> None:
-        self.inner = ReplayBackend(turns)
+        super().__init__(turns, model_name="scripted")
         self.prompts: list[tuple[list[ChatMessage], list[dict[str, Any]]]] = []
 
     def next_turn(
         self, messages: list[ChatMessage], tools: list[dict[str, Any]], on_text: Any = None
     ) -> AssistantTurn:
         self.prompts.append((messages, tools))
-        return self.inner.next_turn(messages, tools, on_text)
-
-    def close(self) -> None:
-        pass
+        return super().next_turn(messages, tools, on_text)
 
 
 def test_sixty_step_session_fits_a_2048_window(local: Any, tmp_path: Path) -> None:

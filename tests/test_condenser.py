@@ -5,13 +5,13 @@ from typing import Any
 
 from devcli.agent.budget import PromptMeter, estimate_tokens
 from devcli.agent.condenser import Condenser, action_digest
-from devcli.agent.conversation import ELIDED_NOTE, SUMMARY_HEADER, conversation
+from devcli.agent.conversation import ELIDED_NOTE, SUMMARY_HEADER, model_messages
 from devcli.agent.loop import Agent, StopReason
 from devcli.events import AssistantTurn, Condensation, Finished, Observation, ToolCall
 from devcli.exit_codes import ExitCode
-from devcli.llm.base import ChatMessage, Role
+from devcli.llm.backend import ChatMessage, Role
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
-from devcli.llm.tool_call_json import make_tool_call
 from devcli.tools.registry import ToolBox
 
 TASK = "Count the lines of every generated file and report the total. KEEP-THIS-TASK"
@@ -21,24 +21,18 @@ SUMMARY = (
 )
 
 
-class Recorder:
+class Recorder(ReplayBackend):
     """The agent's backend: recorded turns, and a record of every prompt it was sent."""
 
-    kind = "replay"
-    model_name = "replay"
-
     def __init__(self, turns: list[AssistantTurn]) -> None:
-        self.inner = ReplayBackend(turns)
+        super().__init__(turns)
         self.prompts: list[list[ChatMessage]] = []
 
     def next_turn(
         self, messages: list[ChatMessage], tools: list[dict[str, Any]], on_text: Any = None
     ) -> AssistantTurn:
         self.prompts.append(messages)
-        return self.inner.next_turn(messages, tools, on_text)
-
-    def close(self) -> None:
-        pass
+        return super().next_turn(messages, tools, on_text)
 
 
 def bash_turn(command: str) -> AssistantTurn:
@@ -183,7 +177,7 @@ def test_compact_by_hand_passes_instructions_to_the_summariser(tmp_path: Path) -
     condensation = agent.events[-1]
     assert isinstance(condensation, Condensation)
     assert "remember the step numbers" in summariser.prompts[0][-1].content
-    messages = conversation("SYSTEM", agent.events)
+    messages = model_messages("SYSTEM", agent.events)
     assert messages[1].content == TASK and SUMMARY in messages[2].content
     agent.toolbox.close()
 

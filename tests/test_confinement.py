@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from devcli.agent.approval import Answer, ApprovalRequest, Decision
 from devcli.agent.assembly import build_hooks, build_toolbox
 from devcli.agent.loop import Agent, Mode
 from devcli.config import Settings
 from devcli.events import AssistantTurn, Observation
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
-from devcli.llm.tool_call_json import make_tool_call
+from devcli.safety.approval import Answer, ApprovalRequest, Decision
 from devcli.safety.confinement import ConcernKind, editor_concerns, is_credential_file
 from tests.support.git_histories import commit_files, new_repo
 

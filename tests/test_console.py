@@ -12,8 +12,8 @@ from devcli.agent.assembly import build_toolbox
 from devcli.agent.loop import Agent, Mode
 from devcli.config import Settings
 from devcli.events import AssistantTurn, Finished, Observation, SessionStarted, Usage
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
-from devcli.llm.tool_call_json import make_tool_call
 from devcli.ui.console import ConsoleRenderer, make_console, split_bash_note
 from devcli.ui.edit_preview import edit_diff
 

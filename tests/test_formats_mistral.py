@@ -9,40 +9,44 @@ from typing import Any
 import pytest
 
 from devcli.events import ToolCall
-from devcli.llm.base import Role
-from devcli.llm.formats.history import HistoryMessage, PromptError
+from devcli.llm.backend import Role
+from devcli.llm.companion_files import load_mistral_tokenizer
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
 from devcli.llm.formats.mistral_tokens import parse_mistral_reply
+from devcli.llm.formats.prompt_renderer import HistoryMessage, PromptError
 from devcli.llm.formats.replies import MistralReply
-from devcli.llm.tokenizers import load_mistral_tokenizer
-from devcli.llm.tool_call_json import make_tool_call
+from devcli.tool_schema import ToolSchema
 from tests.support.llm_files import write_v13_tekken
 
 TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "execute_bash",
-            "description": "Run a command.",
-            "parameters": {
-                "type": "object",
-                "properties": {"command": {"type": "string"}},
-                "required": ["command"],
+    ToolSchema.model_validate(entry)
+    for entry in [
+        {
+            "type": "function",
+            "function": {
+                "name": "execute_bash",
+                "description": "Run a command.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"command": {"type": "string"}},
+                    "required": ["command"],
+                },
             },
         },
-    },
-    {
-        "type": "function",
-        "function": {
-            "name": "think",
-            "description": "Think.",
-            "parameters": {
-                "type": "object",
-                "properties": {"thought": {"type": "string"}},
-                "required": ["thought"],
+        {
+            "type": "function",
+            "function": {
+                "name": "think",
+                "description": "Think.",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"thought": {"type": "string"}},
+                    "required": ["thought"],
+                },
             },
         },
-    },
+    ]
 ]
 
 
@@ -201,7 +205,7 @@ def test_v3_json_list_calls_parse_back(v3: MistralCommonPrompt) -> None:
 def test_openhands_calls_over_a_mistral_tokenizer(v3: MistralCommonPrompt) -> None:
     """Devstral 2505's way: text calls and results inside ordinary messages."""
     from devcli.llm.formats.chat_format import ChatFormat
-    from devcli.llm.models import ToolFormat
+    from devcli.llm.model_cards import ToolFormat
 
     chat = ChatFormat(v3, ToolFormat.OPENHANDS, v3.pieces, v3.controls)
     call = make_tool_call("execute_bash", {"command": "ls"})

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from devcli.llm.base import Role
-from devcli.llm.formats.history import HistoryMessage
+from devcli.llm.backend import Role
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.formats.openhands_text import (
     STOP_WORD,
     describe_tools,
@@ -14,8 +14,8 @@ from devcli.llm.formats.openhands_text import (
     render_call,
     to_text_conversation,
 )
+from devcli.llm.formats.prompt_renderer import HistoryMessage
 from devcli.llm.formats.replies import TextReply
-from devcli.llm.tool_call_json import make_tool_call
 from devcli.tools.registry import ToolBox
 
 

@@ -16,7 +16,7 @@ import pytest
 from devcli.safety.gate_context import gate_context
 from devcli.safety.gate_rules import GateContext, GateRule
 from devcli.safety.gates import check_command
-from devcli.safety.read_only import is_read_only
+from devcli.shell_syntax.read_only import is_read_only
 from tests.support.git_histories import commit_files, git, new_repo
 
 RD = GateRule.RECURSIVE_DELETE

@@ -12,25 +12,28 @@ from typing import Any
 import pytest
 
 from devcli.config import Settings
-from devcli.llm.base import ChatMessage, Role
+from devcli.llm.backend import ChatMessage, Role
 from devcli.llm.formats.template import ChatTemplatePrompt
 from devcli.llm.local import LocalBackend
+from devcli.llm.model_cards import ToolFormat
 from devcli.llm.model_setup import build_local_backend
-from devcli.llm.models import ToolFormat
+from devcli.tool_schema import ToolSchema
 from tests.support.llm_files import smollm2_gguf
 
-PICK = {
-    "type": "function",
-    "function": {
-        "name": "pick",
-        "description": "Pick a colour.",
-        "parameters": {
-            "type": "object",
-            "properties": {"colour": {"type": "string", "enum": ["red", "blue"]}},
-            "required": ["colour"],
+PICK = ToolSchema.model_validate(
+    {
+        "type": "function",
+        "function": {
+            "name": "pick",
+            "description": "Pick a colour.",
+            "parameters": {
+                "type": "object",
+                "properties": {"colour": {"type": "string", "enum": ["red", "blue"]}},
+                "required": ["colour"],
+            },
         },
-    },
-}
+    }
+)
 
 
 @pytest.fixture(scope="module")

@@ -9,30 +9,33 @@ from typing import Any
 import pytest
 
 from devcli.config import Settings
-from devcli.llm.base import BackendError, ChatMessage, ContextOverflowError, Role
+from devcli.llm.backend import BackendError, ChatMessage, ContextOverflowError, Role
 from devcli.llm.formats.chat_format import ChatFormat
-from devcli.llm.formats.history import ToolSchemas
 from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
+from devcli.llm.formats.prompt_renderer import ToolSchemas
 from devcli.llm.formats.template import ChatTemplatePrompt
 from devcli.llm.local import LocalBackend
+from devcli.llm.model_cards import ToolFormat
 from devcli.llm.model_setup import build_local_backend
-from devcli.llm.models import ToolFormat
+from devcli.tool_schema import ToolSchema
 from devcli.tools.registry import ToolBox
 from tests.support.llm_files import MISTRAL_STYLE_TEMPLATE, write_tiny_tekken_gguf
 
-PICK = {
-    "type": "function",
-    "function": {
-        "name": "pick",
-        "description": "Pick the only choice.",
-        "parameters": {
-            "type": "object",
-            "properties": {"choice": {"type": "string", "enum": ["alpha"]}},
-            "required": ["choice"],
-            "additionalProperties": False,
+PICK = ToolSchema.model_validate(
+    {
+        "type": "function",
+        "function": {
+            "name": "pick",
+            "description": "Pick the only choice.",
+            "parameters": {
+                "type": "object",
+                "properties": {"choice": {"type": "string", "enum": ["alpha"]}},
+                "required": ["choice"],
+                "additionalProperties": False,
+            },
         },
-    },
-}
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
 
 
 @pytest.fixture(scope="module")
-def real_tools(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+def real_tools(tmp_path_factory: pytest.TempPathFactory) -> list[ToolSchema]:
     toolbox = ToolBox.default(tmp_path_factory.mktemp("repo"))
     try:
         return toolbox.schemas()
@@ -77,7 +80,7 @@ def test_loads_with_a_q8_0_k_cache_and_the_tokenizer_file(backend: LocalBackend)
 
 
 def test_llama_tokenizes_rendered_text_like_mistral_common(
-    backend: LocalBackend, real_tools: list[dict[str, Any]]
+    backend: LocalBackend, real_tools: list[ToolSchema]
 ) -> None:
     from mistral_common.protocol.instruct.messages import (
         AssistantMessage,
@@ -93,7 +96,7 @@ def test_llama_tokenizes_rendered_text_like_mistral_common(
             id=call_id, function=FunctionCall(name=name, arguments=json.dumps(arguments))
         )
 
-    tools = [Tool(function=Function(**schema["function"])) for schema in real_tools]
+    tools = [Tool(function=Function(**schema.function.model_dump())) for schema in real_tools]
     messages = [
         SystemMessage(content="You are a careful engineer."),
         UserMessage(content="Fix the bug in app.py — ünïcode, tabs\tand    spaces."),
@@ -124,7 +127,7 @@ def test_llama_tokenizes_rendered_text_like_mistral_common(
 
 
 def test_prompt_matches_mistral_common_when_nothing_was_generated_here(
-    backend: LocalBackend, real_tools: list[dict[str, Any]]
+    backend: LocalBackend, real_tools: list[ToolSchema]
 ) -> None:
     from mistral_common.protocol.instruct.messages import SystemMessage, UserMessage
     from mistral_common.protocol.instruct.request import ChatCompletionRequest
@@ -133,7 +136,9 @@ def test_prompt_matches_mistral_common_when_nothing_was_generated_here(
     expected = _renderer(backend)._tokenizer.encode_chat_completion(
         ChatCompletionRequest(
             messages=[SystemMessage(content="You pick things."), UserMessage(content="Pick one.")],
-            tools=[Tool(function=Function(**schema["function"])) for schema in real_tools],
+            tools=[
+                Tool(function=Function(**schema.function.model_dump())) for schema in real_tools
+            ],
         )
     )
     assert backend.prompt_tokens(_start(), real_tools) == expected.tokens
@@ -205,7 +210,7 @@ def test_indentation_made_of_long_tokens_survives_generation(backend: LocalBacke
 
 
 def test_grammar_forces_a_call_of_an_offered_tool(
-    backend: LocalBackend, real_tools: list[dict[str, Any]]
+    backend: LocalBackend, real_tools: list[ToolSchema]
 ) -> None:
     turn = backend.next_turn(_start(), real_tools)
     assert backend.last_generated[0] == _renderer(backend).controls.tool_calls

@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 
-from devcli.agent.hooks import Refusal
 from devcli.agent.loop import NO_TOOL_CALL_NUDGE, Agent, Mode, StopReason
 from devcli.events import (
     AssistantTurn,
@@ -18,10 +17,10 @@ from devcli.events import (
     read_session_file,
 )
 from devcli.exit_codes import ExitCode
-from devcli.llm.base import ChatMessage, Role
+from devcli.llm.backend import ChatMessage, Role
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
-from devcli.llm.tool_call_json import make_tool_call
-from devcli.tools.base import Tool, ToolArgs
+from devcli.tools.base import CallHook, Refusal, Tool, ToolArgs
 from devcli.tools.registry import ToolBox
 
 
@@ -37,23 +36,18 @@ def finish(status: str = "true", message: str = "done") -> ToolCall:
     return make_tool_call("finish", {"message": message, "task_completed": status})
 
 
-class Recorder:
+class Recorder(ReplayBackend):
     """Keeps what the backend was asked, to check the conversation the model sees."""
 
     def __init__(self, turns: list[AssistantTurn]) -> None:
-        self.inner = ReplayBackend(turns)
-        self.kind = "replay"
-        self.model_name = "replay"
+        super().__init__(turns)
         self.requests: list[list[ChatMessage]] = []
 
     def next_turn(
         self, messages: list[ChatMessage], tools: list[dict[str, Any]], on_text: Any = None
     ) -> AssistantTurn:
         self.requests.append(messages)
-        return self.inner.next_turn(messages, tools, on_text)
-
-    def close(self) -> None:
-        pass
+        return super().next_turn(messages, tools, on_text)
 
 
 def make_agent(
@@ -207,7 +201,7 @@ def test_conversation_pairs_every_call_with_its_result(tmp_path: Path) -> None:
     assert second[3].content.startswith("one") and second[4].content.startswith("two")
 
 
-class RefuseRm:
+class RefuseRm(CallHook):
     def before(self, call: ToolCall, tool: Tool[Any], args: ToolArgs) -> Refusal | None:
         if "rm " in str(call.arguments.get("command", "")):
             return Refusal(reason="refused: no deleting")
@@ -222,11 +216,9 @@ def test_hook_refusal_is_observed_and_nothing_runs(tmp_path: Path) -> None:
     assert observations(agent.events)[0].content == "refused: no deleting"
 
 
-class Interrupting:
-    kind = "replay"
-    model_name = "interrupting"
-
+class Interrupting(ReplayBackend):
     def __init__(self) -> None:
+        super().__init__([], model_name="interrupting")
         self.calls = 0
 
     def next_turn(
@@ -236,9 +228,6 @@ class Interrupting:
         if self.calls == 1:
             return turn(bash("echo started"))
         raise KeyboardInterrupt
-
-    def close(self) -> None:
-        pass
 
 
 def test_ctrl_c_ends_with_130_and_a_finish_event(tmp_path: Path) -> None:

@@ -6,13 +6,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from devcli.agent.hooks import Refusal
 from devcli.agent.loop import Agent, Mode, StopReason, TurnCancelled
 from devcli.events import AssistantTurn, Finished, Observation, ToolCall
 from devcli.exit_codes import ExitCode
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
-from devcli.llm.tool_call_json import make_tool_call
-from devcli.tools.base import Tool, ToolArgs
+from devcli.tools.base import CallHook, Refusal, Tool, ToolArgs
 from devcli.tools.bash import BashTool
 from devcli.tools.registry import ToolBox
 
@@ -27,7 +26,7 @@ def reply(text: str, *calls: ToolCall) -> AssistantTurn:
     return AssistantTurn(content=text, tool_calls=calls)
 
 
-class CancelOnFirstCall:
+class CancelOnFirstCall(CallHook):
     """A hook that sets the agent's cancel flag while the first call is being checked."""
 
     def __init__(self) -> None:

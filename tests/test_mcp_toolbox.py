@@ -14,11 +14,12 @@ from mistral_common.protocol.instruct.validator import (
     ValidationMode,
 )
 
-from devcli.agent.approval import ApprovalHook, ApprovalMode
 from devcli.agent.assembly import attach_mcp_tools
-from devcli.config import Settings
+from devcli.config import ApprovalMode, Settings
 from devcli.events import ToolCall
 from devcli.mcp.tool import McpTool
+from devcli.safety.approval import ApprovalHook
+from devcli.tool_schema import ToolSchema
 from devcli.tools.registry import ToolBox
 from tests.support.mcp_servers import is_running, running_http_server, started_pids, stdio_server
 
@@ -44,8 +45,8 @@ def toolbox(git_repo: Path, tmp_path: Path) -> Iterator[tuple[ToolBox, list[str]
     assert not any(is_running(pid) for pid in started_pids(tmp_path / "stdio.pids"))
 
 
-def by_name(schemas: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {schema["function"]["name"]: schema["function"] for schema in schemas}
+def by_name(schemas: list[ToolSchema]) -> dict[str, dict[str, Any]]:
+    return {schema.name: schema.wire()["function"] for schema in schemas}
 
 
 def test_server_tools_are_offered_beside_devcli_s_own(toolbox: tuple[ToolBox, list[str]]) -> None:
@@ -85,7 +86,7 @@ def test_a_nested_schema_is_inlined_and_accepted_by_mistral_common(
     # The whole request, with every tool, passes mistral-common's own checks (v13).
     request = ChatCompletionRequest(
         messages=[UserMessage(content="hello")],
-        tools=[MistralTool.model_validate(schema) for schema in box.schemas()],
+        tools=[MistralTool.model_validate(schema.wire()) for schema in box.schemas()],
     )
     MistralRequestValidatorV13(ValidationMode.test).validate_request(request)
 

@@ -10,13 +10,8 @@ from pathlib import Path
 import pytest
 
 from devcli.config import Settings
-from devcli.llm.model_download import MissingModelError, obtain_gguf
-from devcli.llm.model_files import Place, find_local_models, split_parts
-from devcli.llm.model_loading import kv_cache_bytes, plan_load
-from devcli.llm.model_metadata import GgufFacts, read_gguf_facts
-from devcli.llm.model_setup import sampling_for
-from devcli.llm.model_system_prompt import fill_placeholders, official_system_prompt
-from devcli.llm.models import (
+from devcli.llm.companion_files import fill_placeholders, official_system_prompt
+from devcli.llm.model_cards import (
     DEFAULT_MODEL,
     HubModel,
     LocalModel,
@@ -26,7 +21,12 @@ from devcli.llm.models import (
     card_for_name,
     card_for_source,
     parse_model_reference,
+    sampling_for,
 )
+from devcli.llm.model_download import MissingModelError, obtain_gguf
+from devcli.llm.model_files import Place, find_local_models, split_parts
+from devcli.llm.model_loading import kv_cache_bytes, plan_load
+from devcli.llm.model_metadata import GgufFacts, read_gguf_facts
 from tests.support.llm_files import smollm2_gguf
 
 DEVSTRAL_FILE = "Devstral-Small-2507-UD-Q4_K_XL.gguf"
@@ -126,20 +126,20 @@ def test_a_copy_in_the_llama_cpp_cache_is_used_offline(caches: Path) -> None:
     cached = _file(caches / f"llama.cpp/unsloth_Devstral-Small-2507-GGUF_{DEVSTRAL_FILE}")
     source = parse_model_reference(None)
     assert isinstance(source, HubModel)
-    assert obtain_gguf(source, card_for_source(source), show_progress=False) == cached
+    assert obtain_gguf(source, card_for_source(source)) == cached
 
 
 def test_a_quant_tag_finds_a_cached_file_of_an_unknown_repo(caches: Path) -> None:
     cached = _file(caches / "hf/hub/models--someone--Thing-GGUF/snapshots/abc/Thing-Q5_K_M.gguf")
     source = HubModel(repo="someone/Thing-GGUF", quant="Q5_K_M")
-    assert obtain_gguf(source, None, show_progress=False) == cached
+    assert obtain_gguf(source, None) == cached
 
 
 def test_missing_weights_offline_name_the_file_its_size_and_three_ways(caches: Path) -> None:
     source = parse_model_reference(None)
     assert isinstance(source, HubModel)
     with pytest.raises(MissingModelError) as missing:
-        obtain_gguf(source, card_for_source(source), show_progress=False)
+        obtain_gguf(source, card_for_source(source))
     message = str(missing.value)
     assert DEVSTRAL_FILE in message and "unsloth/Devstral-Small-2507-GGUF" in message
     assert "about 14.3 GB" in message

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from devcli.events import AssistantTurn, Observation, ToolCall
-from devcli.safety.redaction import MASK, Redactor, secret_values
+from devcli.redaction import MASK, Redactor, secret_values
 from tests.support.cli import run_devcli, write_turns
 from tests.support.git_histories import new_repo
 from tests.support.git_trees import bash, finish

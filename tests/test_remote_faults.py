@@ -12,10 +12,11 @@ import pytest
 from devcli.config import Settings
 from devcli.events import ToolCall
 from devcli.ids import is_valid_tool_call_id
-from devcli.llm.base import BackendError, ChatMessage, ContextOverflowError, Role
+from devcli.llm.backend import BackendError, ChatMessage, ContextOverflowError, Role
 from devcli.llm.providers import Endpoint
-from devcli.llm.remote import BROKEN_OFF, Notice, RemoteBackend
+from devcli.llm.remote import BROKEN_OFF, RemoteBackend
 from devcli.llm.retry import RetryPolicy
+from devcli.notices import Notice
 from devcli.tools.registry import ToolBox
 from tests.support.fault_server import (
     FaultServer,
@@ -60,7 +61,7 @@ class Harness:
             Settings(**settings),
             policy=RetryPolicy(tries=tries, base_delay=0.01, max_delay=0.05),
             sleep=self.waits.append,
-            on_notice=self.notices.append,
+            notices=self.notices.append,
         )
 
     def turn(self, messages: list[ChatMessage] | None = None, tools: Any = None) -> Any:
@@ -291,7 +292,7 @@ def test_sampling_follows_the_model_card_and_settings(server: FaultServer) -> No
         64,
         0.01,
     )
-    assert card["tools"] == TOOLS and card["tool_choice"] == "auto"
+    assert card["tools"] == [tool.wire() for tool in TOOLS] and card["tool_choice"] == "auto"
     assert card["stream"] is True and card["model"] == "fault-model"
     assert (chosen["temperature"], chosen["top_k"], chosen["max_tokens"], chosen["seed"]) == (
         0.0,

@@ -11,7 +11,7 @@ import pytest
 
 from devcli.config import Settings
 from devcli.events import AssistantTurn, Finished, Observation, read_session_file
-from devcli.llm.base import ChatMessage, ContextOverflowError, Role
+from devcli.llm.backend import ChatMessage, ContextOverflowError, Role
 from devcli.llm.remote import RemoteBackend, build_remote_backend
 from devcli.tools.registry import ToolBox
 from tests.support.llama_server import LlamaServer, running_llama_server
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 N_CTX = 8192
 TOOLS = ToolBox.default(Path("/")).schemas()
-TOOL_NAMES = {schema["function"]["name"] for schema in TOOLS}
+TOOL_NAMES = {schema.name for schema in TOOLS}
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 
 from devcli.events import ToolCall
 from devcli.ids import is_valid_tool_call_id
-from devcli.llm.base import ChatMessage, Role
+from devcli.llm.backend import ChatMessage, Role
 from devcli.llm.formats.text_calls import parse_text_tool_calls
 from devcli.llm.openai_messages import (
     ImageError,

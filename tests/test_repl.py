@@ -17,9 +17,8 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from devcli.agent.approval import ApprovalMode
 from devcli.commands.repl import InteractiveSession
-from devcli.config import Settings
+from devcli.config import ApprovalMode, Settings
 from devcli.events import (
     AssistantTurn,
     Condensation,
@@ -27,9 +26,9 @@ from devcli.events import (
     UserMessage,
     read_session_file,
 )
+from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
-from devcli.llm.tool_call_json import make_tool_call
-from devcli.ui.repl import ReplCompleter, ReplInput, attach_mentions, history_path, run_repl
+from devcli.ui.prompt_input import ReplCompleter, ReplInput, attach_mentions, history_path, run_repl
 from devcli.ui.slash_commands import is_slash_command, suggestion
 
 ENTER = "\r"

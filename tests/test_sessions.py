@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devcli.agent.conversation import conversation
+from devcli.agent.conversation import model_messages
 from devcli.events import (
     AssistantTurn,
     Finished,
@@ -19,10 +19,10 @@ from devcli.events import (
     UserMessage,
     read_session_file,
 )
-from devcli.llm.formats.history import HistoryMessage
+from devcli.llm.companion_files import load_mistral_tokenizer
 from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
-from devcli.llm.tokenizers import load_mistral_tokenizer
-from devcli.sessions import (
+from devcli.llm.formats.prompt_renderer import HistoryMessage
+from devcli.session_files import (
     INTERRUPTED_RESULT,
     SessionNotFound,
     find_session,
@@ -128,7 +128,7 @@ def test_resume_after_sigkill_mid_step(tmp_path: Path) -> None:
     assert resumed.events == before[1:]
     assert len(resumed.repairs) == 1 and resumed.repairs[0].content == INTERRUPTED_RESULT
     # The rebuilt history plus the next message is a prompt mistral-common accepts (v13).
-    next_prompt = conversation(
+    next_prompt = model_messages(
         "system", [*resumed.events, *resumed.repairs, UserMessage(content="go on")]
     )
     encoder = MistralCommonPrompt(load_mistral_tokenizer(write_v13_tekken(tmp_path)))

@@ -10,7 +10,7 @@ from devcli.tools.registry import ToolBox
 
 def schemas_by_name(tmp_path: Path) -> dict[str, dict]:  # type: ignore[type-arg]
     box = ToolBox.default(tmp_path)
-    return {s["function"]["name"]: s["function"] for s in box.schemas()}
+    return {s.name: s.wire()["function"] for s in box.schemas()}
 
 
 def test_tool_names(tmp_path: Path) -> None:

@@ -38,14 +38,14 @@ from acp.schema import (
 )
 
 from devcli import __version__
-from devcli.acp.client_mcp import ClientMcpServer, describe, start_client_servers
+from devcli.acp.client_mcp import ClientMcpServer, with_client_servers
 from devcli.acp.modes import approval_mode, mode_state
 from devcli.acp.prompt_blocks import PromptBlock, PromptImage, read_prompt
 from devcli.acp.session import AcpSession, SessionServices
 from devcli.config import ConfigError, Settings, load_settings
 from devcli.events import SessionFileError
-from devcli.llm.base import Backend
-from devcli.sessions import SessionNotFound, find_session, list_sessions, load_for_resume
+from devcli.llm.backend import Backend
+from devcli.session_files import SessionNotFound, find_session, list_sessions, load_for_resume
 
 _IMAGE_SUFFIXES = {
     "image/png": ".png",
@@ -95,9 +95,8 @@ class DevcliAcpAgent:
                 prompt_capabilities=PromptCapabilities(
                     image=self._services().images, audio=False, embedded_context=True
                 ),
-                # Stdio servers are part of every agent's contract; devcli reports them as
-                # not started until it has an MCP client (see devcli.acp.client_mcp).
-                mcp_capabilities=McpCapabilities(http=False, sse=False),
+                # Stdio servers are part of every agent's contract; devcli also takes HTTP.
+                mcp_capabilities=McpCapabilities(http=True, sse=False),
                 session_capabilities=SessionCapabilities(list=SessionListCapabilities()),
             ),
             agent_info=Implementation(name="devcli", title="devcli", version=__version__),
@@ -116,8 +115,7 @@ class DevcliAcpAgent:
         **kwargs: Any,
     ) -> NewSessionResponse:
         workspace = _workspace(cwd)
-        settings = self._settings(workspace)
-        start_client_servers(describe(mcp_servers))
+        settings = with_client_servers(self._settings(workspace), workspace, mcp_servers)
         session = await asyncio.to_thread(AcpSession, self._services(), workspace, settings)
         self._sessions[session.session_id] = session
         return NewSessionResponse(session_id=session.session_id, modes=mode_state(session.mode))
@@ -145,7 +143,7 @@ class DevcliAcpAgent:
                 self._sessions[session_id] = open_one
                 raise _invalid("this session is working on a prompt; cancel it first")
             await asyncio.to_thread(open_one.close)
-        start_client_servers(describe(mcp_servers))
+        settings = with_client_servers(settings, workspace, mcp_servers)
         session = await asyncio.to_thread(
             AcpSession, self._services(), workspace, settings, (info.path, resumed)
         )

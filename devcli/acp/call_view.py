@@ -14,8 +14,8 @@ from acp.schema import (
     ToolKind,
 )
 
-from devcli.agent.approval import command_scope
 from devcli.events import Observation, ToolCall
+from devcli.shell_syntax.scopes import command_scope
 from devcli.ui.edit_preview import proposed_change
 from devcli.ui.plain import describe_call
 

@@ -1,47 +1,57 @@
-"""MCP servers an editor passes with `session/new` and `session/load`.
-
-devcli has no MCP client yet, so they are read into plain descriptions and reported as not
-started. This is where the MCP client plugs in: start the servers described here as the
-configured ones are started, and add their tools to the session's toolbox.
-"""
+"""MCP servers an editor passes with `session/new` and `session/load`: they join the
+session's `mcp_servers` as the user's own (the person configured them in the editor) and are
+started like the configured ones. A repository's own servers start only in a folder listed in
+`trusted_projects`: there is no terminal here to ask."""
 
 import logging
+from pathlib import Path
+from typing import Any
 
 from acp.schema import AcpMcpServer, HttpMcpServer, McpServerStdio, SseMcpServer
-from pydantic import BaseModel, Field
+
+from devcli.config import Settings
 
 ClientMcpServer = HttpMcpServer | SseMcpServer | AcpMcpServer | McpServerStdio
 
 log = logging.getLogger(__name__)
 
 
-class McpServerSpec(BaseModel):
-    """One server the client asked for: a command to start, or a URL to connect to."""
-
-    name: str
-    command: str | None = None
-    args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
-    url: str | None = None
-
-
-def describe(servers: list[ClientMcpServer] | None) -> list[McpServerSpec]:
-    specs: list[McpServerSpec] = []
+def server_tables(servers: list[ClientMcpServer] | None) -> dict[str, dict[str, Any]]:
+    """The editor's servers as `[mcp_servers.NAME]` tables; kinds devcli cannot reach are
+    logged and left out."""
+    tables: dict[str, dict[str, Any]] = {}
     for server in servers or []:
         if isinstance(server, McpServerStdio):
-            env = {variable.name: variable.value for variable in server.env}
-            specs.append(
-                McpServerSpec(name=server.name, command=server.command, args=server.args, env=env)
-            )
-        elif isinstance(server, HttpMcpServer | SseMcpServer):
-            specs.append(McpServerSpec(name=server.name, url=server.url))
+            tables[server.name] = {
+                "command": server.command,
+                "args": list(server.args),
+                "env": {variable.name: variable.value for variable in server.env},
+            }
+        elif isinstance(server, HttpMcpServer):
+            headers = {header.name: header.value for header in server.headers}
+            tables[server.name] = {"url": server.url, "headers": headers}
         else:
-            specs.append(McpServerSpec(name=server.name))
-    return specs
+            log.warning("MCP server %s: devcli speaks stdio and HTTP only", server.name)
+    return tables
 
 
-def start_client_servers(specs: list[McpServerSpec]) -> None:
-    """Not yet: say so on stderr, where the editor's log shows it."""
-    if specs:
-        names = ", ".join(spec.name for spec in specs)
-        log.warning("MCP servers from the editor are not started (no MCP client yet): %s", names)
+def with_client_servers(
+    settings: Settings, workspace: Path, servers: list[ClientMcpServer] | None
+) -> Settings:
+    """The session's settings: the repository's own servers only in a trusted folder, then
+    the editor's servers (they win over a configured server of the same name)."""
+    from devcli.mcp.consent import ProjectConsent, apply_consent, consent_needed
+
+    if settings.mcp_servers:
+        pending = consent_needed(settings, workspace)
+        if pending is not None:
+            log.warning(
+                "not starting the MCP servers of %s (%s): add the folder to trusted_projects",
+                pending.config_file,
+                ", ".join(pending.servers),
+            )
+            settings = apply_consent(settings, workspace, ProjectConsent.DECLINED)
+    extra = server_tables(servers)
+    if not extra:
+        return settings
+    return settings.model_copy(update={"mcp_servers": {**settings.mcp_servers, **extra}})

@@ -3,7 +3,7 @@
 from acp import RequestError
 from acp.schema import SessionMode, SessionModeState
 
-from devcli.agent.approval import ApprovalMode
+from devcli.config import ApprovalMode
 
 _MODES = {
     ApprovalMode.ASK: ("Ask", "Ask before every command and every edit."),

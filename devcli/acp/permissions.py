@@ -12,8 +12,8 @@ from acp.schema import AllowedOutcome, PermissionOption, ToolCallUpdate
 from devcli.acp import call_view
 from devcli.acp.channel import ClientChannel
 from devcli.acp.updates import UpdateTranslator
-from devcli.agent.approval import Answer, ApprovalRequest, Decision
 from devcli.agent.loop import TurnCancelled
+from devcli.safety.approval import Answer, ApprovalRequest, Decision
 
 _ALLOW_ONCE = "allow-once"
 _ALLOW_ALWAYS = "allow-always"

@@ -13,7 +13,7 @@ from acp.core import DEFAULT_STDIO_BUFFER_LIMIT_BYTES
 from devcli.acp.agent import DevcliAcpAgent
 from devcli.acp.stdio import ProtocolPipes, protocol_streams
 from devcli.exit_codes import ExitCode
-from devcli.llm.base import Backend
+from devcli.llm.backend import Backend
 
 
 def serve(backend: Backend, overrides: dict[str, Any], pipes: ProtocolPipes) -> int:

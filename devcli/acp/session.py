@@ -8,6 +8,7 @@ the event loop's thread at any time.
 """
 
 import asyncio
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -23,20 +24,24 @@ from devcli.acp.client_files import ClientFiles
 from devcli.acp.permissions import PermissionBridge
 from devcli.acp.prompt_blocks import UserPrompt
 from devcli.acp.updates import SessionUpdate, UpdateTranslator
-from devcli.agent.approval import ApprovalHook, ApprovalMode
-from devcli.agent.assembly import build_condenser, build_hooks, build_toolbox
-from devcli.agent.hooks import Refusal, ToolHook
+from devcli.agent.assembly import (
+    attach_mcp_tools,
+    build_condenser,
+    build_hooks,
+    build_toolbox,
+    session_secrets,
+)
 from devcli.agent.loop import Mode, TurnCancelled
 from devcli.agent.loop import StopReason as LoopStop
 from devcli.agent.session_start import open_conversation
-from devcli.config import Settings
+from devcli.config import ApprovalMode, ConfigError, Settings
 from devcli.events import Event, ToolCall, UserMessage
-from devcli.llm.base import Backend
-from devcli.llm.openai_messages import AcceptsImages, ImageError, attach_task_images
-from devcli.safety.hooks import CheckpointHook
-from devcli.safety.redaction import Redactor, secret_values
-from devcli.sessions import ResumedSession
-from devcli.tools.base import Tool, ToolArgs
+from devcli.llm.backend import Backend, ImageError
+from devcli.llm.openai_messages import attach_task_images
+from devcli.redaction import Redactor, secret_values
+from devcli.safety.approval import ApprovalHook
+from devcli.session_files import ResumedSession
+from devcli.tools.base import CallHook, Refusal, Tool, ToolArgs
 from devcli.tools.bash import BashTool
 from devcli.tools.editor import EditorTool
 from devcli.tools.text_file import FileRefused, read_text_file
@@ -61,10 +66,13 @@ class SessionServices:
 
     @property
     def images(self) -> bool:
-        return isinstance(self.backend, AcceptsImages)
+        return self.backend.accepts_images
 
 
-class _StartNotice:
+log = logging.getLogger(__name__)
+
+
+class _StartNotice(CallHook):
     """The last hook: a call that reaches it passed every check and runs now."""
 
     def __init__(self, session: "AcpSession") -> None:
@@ -96,7 +104,8 @@ class AcpSession:
         editor = self.toolbox.tools.get(EditorTool.name)
         if self.files is not None and isinstance(editor, EditorTool):
             editor.files = self.files
-        self.hooks: list[ToolHook] = []
+        self._start_mcp_servers()
+        self.hooks: list[CallHook] = []
         self._live = False  # events recorded while the conversation opens are not shown
         self.busy = False
         conversation = open_conversation(
@@ -108,7 +117,7 @@ class AcpSession:
             mode=Mode.INTERACTIVE,
             hooks_for=self._hooks_for,
             outputs=[self._show_event],
-            redactor=Redactor(secret_values(os.environ, [settings.api_key])),
+            redactor=Redactor(secret_values(os.environ, session_secrets(settings))),
             on_text=self._show_text,
             resume=resume,
         )
@@ -121,7 +130,15 @@ class AcpSession:
 
     # -- wiring ----------------------------------------------------------------------------
 
-    def _hooks_for(self, session_id: str) -> list[ToolHook]:
+    def _start_mcp_servers(self) -> None:
+        """The configured and the editor's MCP servers; one that cannot start is logged and
+        left out, and a malformed table leaves them all out: the session goes on."""
+        try:
+            attach_mcp_tools(self.toolbox, self.settings, self.workspace, log.warning)
+        except ConfigError as exc:
+            log.warning("MCP servers not started: %s", exc)
+
+    def _hooks_for(self, session_id: str) -> list[CallHook]:
         self.hooks = build_hooks(
             self.settings, self.workspace, Mode.INTERACTIVE, self.permissions, session_id
         )
@@ -199,8 +216,7 @@ class AcpSession:
 
     def close(self) -> None:
         for hook in self.hooks:
-            if isinstance(hook, CheckpointHook):
-                hook.close()
+            hook.close()
         self.toolbox.close()
         self.writer.close()
 

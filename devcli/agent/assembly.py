@@ -1,25 +1,34 @@
 """Builds the tools and hooks of a session from its settings."""
 
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devcli.agent.approval import ApprovalHook, ApprovalMode, ApprovalPrompt, default_mode
 from devcli.agent.budget import PromptMeter, context_window
 from devcli.agent.condenser import Condenser
-from devcli.agent.hooks import ToolHook
 from devcli.agent.loop import Mode
-from devcli.config import Settings
+from devcli.checkpoints.step_hook import CheckpointHook
+from devcli.config import ApprovalMode, Settings
 from devcli.ids import new_session_id
-from devcli.llm.base import Backend
-from devcli.safety.gate_context import repository_root
-from devcli.safety.hooks import CheckpointHook, ConfinementHook, GateHook
+from devcli.llm.backend import Backend
+from devcli.notices import warn
+from devcli.paths import repository_root
+from devcli.safety.approval import ApprovalHook, ApprovalPrompt
+from devcli.safety.call_hooks import ConfinementHook, GateHook
+from devcli.tools.base import CallHook
 from devcli.tools.registry import ToolBox
 
 if TYPE_CHECKING:
     from devcli.mcp.toolset import McpToolset
+
+
+def default_mode(settings: Settings, mode: Mode) -> ApprovalMode:
+    """The configured approval mode, else `ask` with a person and `auto` without one."""
+    if settings.approval is not None:
+        return ApprovalMode(settings.approval)
+    return ApprovalMode.ASK if mode is Mode.INTERACTIVE else ApprovalMode.AUTO
+
 
 # Windows this small get the short system prompt and tool descriptions.
 COMPACT_PROMPT_WINDOW = 8192
@@ -72,7 +81,7 @@ def build_hooks(
     mode: Mode,
     approver: ApprovalPrompt | None = None,
     session_id: str | None = None,
-) -> list[ToolHook]:
+) -> list[CallHook]:
     """Hooks run in order before each call; the first refusal wins.
 
     `approver` is the person at the terminal (the REPL); headless runs have none.
@@ -80,7 +89,7 @@ def build_hooks(
     """
     approval = default_mode(settings, mode)
     root = repository_root(workspace)
-    hooks: list[ToolHook] = []
+    hooks: list[CallHook] = []
     # Hard gates come first, so nobody is asked about a command that will be refused.
     if not settings.dangerously_skip_gates:
         hooks.append(GateHook(root, approver, ask=approval is ApprovalMode.ASK))
@@ -91,8 +100,5 @@ def build_hooks(
     if shutil.which("git") is not None:
         hooks.append(CheckpointHook(workspace, session_id or new_session_id()))
     else:
-        print(
-            "devcli: git is not installed, so changes cannot be checkpointed or undone",
-            file=sys.stderr,
-        )
+        warn("git is not installed, so changes cannot be checkpointed or undone")
     return hooks

@@ -2,34 +2,24 @@
 
 import json
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
 
-from devcli.llm.base import ChatMessage
+from devcli.llm.backend import Backend, ChatMessage
+from devcli.tool_schema import ToolSchemas
+from devcli.truncation import CHARS_PER_TOKEN
 
 DEFAULT_WINDOW = 32_768
-# Characters per token of code and English under Tekken-like tokenizers; a safe underestimate.
-_CHARS_PER_TOKEN = 3.0
 _TOKENS_PER_MESSAGE = 6
 
 
-@runtime_checkable
-class CountsTokens(Protocol):
-    """Backends that can count a prompt exactly with the model's own tokenizer."""
-
-    def count_prompt_tokens(
-        self, messages: list[ChatMessage], tools: list[dict[str, Any]]
-    ) -> int: ...
-
-
-def estimate_tokens(messages: Sequence[ChatMessage], tools: Sequence[dict[str, Any]]) -> int:
-    chars = len(json.dumps(list(tools), ensure_ascii=False)) if tools else 0
+def estimate_tokens(messages: Sequence[ChatMessage], tools: ToolSchemas) -> int:
+    chars = len(json.dumps([t.wire() for t in tools], ensure_ascii=False)) if tools else 0
     for message in messages:
         chars += len(message.content)
         for call in message.tool_calls:
             chars += len(call.name) + len(
                 call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
             )
-    return int(chars / _CHARS_PER_TOKEN) + _TOKENS_PER_MESSAGE * len(messages)
+    return int(chars / CHARS_PER_TOKEN) + _TOKENS_PER_MESSAGE * len(messages)
 
 
 class PromptMeter:
@@ -39,8 +29,8 @@ class PromptMeter:
     server's own count for the previous prompt keeps the error to the newest messages.
     """
 
-    def __init__(self, backend: object) -> None:
-        self._exact = backend if isinstance(backend, CountsTokens) else None
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
         self._anchor_messages: list[ChatMessage] = []
         self._anchor_tokens = 0
 
@@ -49,26 +39,27 @@ class PromptMeter:
             self._anchor_messages = list(messages)
             self._anchor_tokens = prompt_tokens
 
-    def count(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> int:
-        if self._exact is not None:
-            return self._exact.count_prompt_tokens(messages, tools)
+    def count(self, messages: list[ChatMessage], tools: ToolSchemas) -> int:
+        exact = self._backend.count_prompt_tokens(messages, tools)
+        if exact is not None:
+            return exact
         anchor = self._anchor_messages
         if anchor and messages[: len(anchor)] == anchor:
             return self._anchor_tokens + estimate_tokens(messages[len(anchor) :], [])
         return estimate_tokens(messages, tools)
 
 
-def context_window(backend: object, configured: int | None) -> int:
+def context_window(backend: Backend, configured: int | None) -> int:
     """The window to budget for: the smaller of what the backend runs with (the loaded n_ctx,
     the server's metadata) and --ctx-size; else the model table's; else a default."""
     known = [
         value
-        for value in (getattr(backend, "context_window", None), configured)
+        for value in (backend.context_window, configured)
         if isinstance(value, int) and value > 0
     ]
     if known:
         return min(known)
-    from devcli.llm.models import card_for_name
+    from devcli.llm.model_cards import card_for_name
 
-    card = card_for_name(str(getattr(backend, "model_name", "")))
+    card = card_for_name(backend.model_name)
     return card.context if card is not None else DEFAULT_WINDOW

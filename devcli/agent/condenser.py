@@ -12,18 +12,14 @@ from string import Template
 from typing import Any
 
 from devcli.agent.budget import PromptMeter
-from devcli.agent.conversation import (
-    conversation,
-    first_user_index,
-    latest_condensation,
-    plain_messages,
-)
+from devcli.agent.conversation import model_messages, plain_messages
+from devcli.event_history import first_user_index, latest_condensation
 from devcli.events import AssistantTurn, Condensation, Event, Observation, UserMessage
-from devcli.llm.base import Backend, BackendError, ChatMessage, Role
+from devcli.llm.backend import Backend, BackendError, ChatMessage, Role
 from devcli.prompt_files import read_prompt
-from devcli.truncation import cut_middle
+from devcli.tool_schema import ToolSchemas
+from devcli.truncation import CHARS_PER_TOKEN, cut_middle
 
-_CHARS_PER_TOKEN = 3
 _OBSERVATION_SNIPPET = 600
 
 
@@ -59,7 +55,7 @@ class Condenser:
         self,
         system_prompt: str,
         events: Sequence[Event],
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         instructions: str | None = None,
     ) -> Condensation:
         first_user = first_user_index(events)
@@ -67,9 +63,9 @@ class Condenser:
             raise ContextExhausted("there is no conversation to condense yet")
         previous = latest_condensation(events)
         start = previous.first_kept if previous else first_user + 1
-        before = self.meter.count(conversation(system_prompt, events), tools)
+        before = self.meter.count(model_messages(system_prompt, events), tools)
         # What always stays (system prompt, tools, task) decides the room left for the rest.
-        fixed = self.meter.count(conversation(system_prompt, events[: first_user + 1]), tools)
+        fixed = self.meter.count(model_messages(system_prompt, events[: first_user + 1]), tools)
         room = self.limit - fixed
         if room <= 0:
             raise ContextExhausted(
@@ -136,9 +132,9 @@ class Condenser:
         system_prompt: str,
         events: Sequence[Event],
         candidate: Condensation,
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
     ) -> int:
-        return self.meter.count(conversation(system_prompt, [*events, candidate]), tools)
+        return self.meter.count(model_messages(system_prompt, [*events, candidate]), tools)
 
     def _choose_first_kept(
         self,
@@ -169,7 +165,7 @@ class Condenser:
     def _summarise(
         self,
         system_prompt: str,
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         events: Sequence[Event],
         span: tuple[int, int],
         previous: Condensation | None,
@@ -183,15 +179,15 @@ class Condenser:
         its KV cache and evaluates only the request; when that does not fit or yields no
         text, the removed part is sent on its own.
         """
-        budget_chars = summary_tokens * _CHARS_PER_TOKEN
+        budget_chars = summary_tokens * CHARS_PER_TOKEN
         words = max(40, budget_chars // 7)
         request = Template(read_prompt("condenser.md")).safe_substitute(words=words)
         if instructions:
             request += f"\nPay particular attention to: {instructions}"
         written = ""
-        request_tokens = len(request) // _CHARS_PER_TOKEN + 8
+        request_tokens = len(request) // CHARS_PER_TOKEN + 8
         if prompt_tokens + request_tokens + summary_tokens < self.window:
-            messages = conversation(system_prompt, events)
+            messages = model_messages(system_prompt, events)
             written = self._ask([*messages, ChatMessage(role=Role.USER, content=request)], tools)
         if not written:
             written = self._ask([self._material_request(events, span, previous, request)], [])
@@ -215,11 +211,11 @@ class Condenser:
             + (f"EARLIER SUMMARY:\n{previous.summary}\n\n" if previous else "")
             + f"CONVERSATION TO SUMMARISE:\n{render_events(events[span[0] : span[1]])}"
         )
-        material = cut_middle(material, int(self.window * 0.4) * _CHARS_PER_TOKEN)
+        material = cut_middle(material, int(self.window * 0.4) * CHARS_PER_TOKEN)
         # One user message: some backends swap a system message for the model's own.
         return ChatMessage(role=Role.USER, content=f"{request}\n\n{material}")
 
-    def _ask(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> str:
+    def _ask(self, messages: list[ChatMessage], tools: ToolSchemas) -> str:
         try:
             return self.summariser.next_turn(messages, tools).content.strip()
         except BackendError:

@@ -2,8 +2,9 @@
 
 from collections.abc import Iterable, Sequence
 
-from devcli.events import AssistantTurn, Condensation, Event, Observation, ToolCall, UserMessage
-from devcli.llm.base import ChatMessage, Role
+from devcli.event_history import first_user_index, latest_condensation
+from devcli.events import AssistantTurn, Event, Observation, UserMessage
+from devcli.llm.backend import ChatMessage, Role
 
 SUMMARY_HEADER = (
     "Summary of the earlier part of this session (older steps were removed to fit the "
@@ -40,35 +41,7 @@ def plain_messages(
     return messages
 
 
-def first_user_index(events: Sequence[Event]) -> int | None:
-    """Where the task is: the first message the user (not devcli) sent."""
-    for index, event in enumerate(events):
-        if isinstance(event, UserMessage) and not event.synthetic:
-            return index
-    return None
-
-
-def latest_condensation(events: Sequence[Event]) -> Condensation | None:
-    for event in reversed(events):
-        if isinstance(event, Condensation):
-            return event
-    return None
-
-
-def unanswered_calls(events: Iterable[Event]) -> list[ToolCall]:
-    """Calls with no observation yet (cut off by Ctrl-C or a crash), oldest first."""
-    events = list(events)
-    answered = {e.tool_call_id for e in events if isinstance(e, Observation)}
-    return [
-        call
-        for event in events
-        if isinstance(event, AssistantTurn)
-        for call in event.tool_calls
-        if call.id not in answered
-    ]
-
-
-def conversation(system_prompt: str, events: Sequence[Event]) -> list[ChatMessage]:
+def model_messages(system_prompt: str, events: Sequence[Event]) -> list[ChatMessage]:
     """System prompt, then the events as the latest condensation says to show them."""
     system = [ChatMessage(role=Role.SYSTEM, content=system_prompt)]
     latest = latest_condensation(events)

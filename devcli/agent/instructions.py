@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from devcli.safety.gate_context import repository_root
+from devcli.paths import repository_root
 
 INSTRUCTIONS_FILE = "AGENTS.md"
 # A runaway instructions file must not eat a small model's context.

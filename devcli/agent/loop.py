@@ -9,9 +9,9 @@ from pydantic import BaseModel
 
 from devcli.agent.budget import PromptMeter
 from devcli.agent.condenser import Condenser, ContextExhausted
-from devcli.agent.conversation import conversation, unanswered_calls
-from devcli.agent.hooks import ToolHook
+from devcli.agent.conversation import model_messages
 from devcli.agent.stuck import stuck_reason
+from devcli.event_history import unanswered_calls
 from devcli.events import (
     AssistantTurn,
     ErrorEvent,
@@ -23,10 +23,11 @@ from devcli.events import (
     UserMessage,
 )
 from devcli.exit_codes import ExitCode
-from devcli.llm.base import Backend, BackendError, ChatMessage, ContextOverflowError, TextSink
-from devcli.tools.base import ArgumentError, Tool, ToolArgs, ToolResult
+from devcli.llm.backend import Backend, BackendError, ChatMessage, ContextOverflowError, TextSink
+from devcli.tool_schema import ToolSchemas
+from devcli.tools.base import ArgumentError, CallHook, Tool, ToolArgs, ToolResult
 from devcli.tools.registry import ToolBox
-from devcli.truncation import cut_middle
+from devcli.truncation import CHARS_PER_TOKEN, cut_middle
 
 EventSink = Callable[[Event], None]
 
@@ -80,7 +81,7 @@ class Agent:
         sinks: Sequence[EventSink] = (),
         max_steps: int = 100,
         mode: Mode = Mode.HEADLESS,
-        hooks: Sequence[ToolHook] = (),
+        hooks: Sequence[CallHook] = (),
         on_text: TextSink | None = None,
         condenser: Condenser | None = None,
     ) -> None:
@@ -143,12 +144,12 @@ class Agent:
         """The size of the prompt the next turn would send, counted exactly where the backend
         can (a local model), else estimated."""
         return self.meter.count(
-            conversation(self.system_prompt, self.events), self.toolbox.schemas()
+            model_messages(self.system_prompt, self.events), self.toolbox.schemas()
         )
 
-    def _prompt(self, tools: list[dict[str, Any]]) -> list[ChatMessage]:
+    def _prompt(self, tools: ToolSchemas) -> list[ChatMessage]:
         """The next prompt, condensing the history first when it would not fit."""
-        messages = conversation(self.system_prompt, self.events)
+        messages = model_messages(self.system_prompt, self.events)
         if self.condenser is None:
             return messages
         self.prompt_tokens = self.meter.count(messages, tools)
@@ -156,7 +157,7 @@ class Agent:
             condensation = self.condenser.condense(self.system_prompt, self.events, tools)
             self.record(condensation)
             self.prompt_tokens = condensation.tokens_after
-            messages = conversation(self.system_prompt, self.events)
+            messages = model_messages(self.system_prompt, self.events)
         return messages
 
     def _next_turn(self) -> AssistantTurn:
@@ -168,7 +169,7 @@ class Agent:
             if self.condenser is None:
                 raise
             self.compact()  # the server's count beat our estimate: condense once and retry
-            messages = conversation(self.system_prompt, self.events)
+            messages = model_messages(self.system_prompt, self.events)
             turn = self.backend.next_turn(messages, tools, self.on_text)
         self.meter.observe_usage(messages, turn.usage.prompt_tokens)
         return turn
@@ -225,9 +226,7 @@ class Agent:
     def _begin_step(self) -> None:
         """Tell hooks that keep per-step state (checkpoints) that a new step starts."""
         for hook in self.hooks:
-            begin_step = getattr(hook, "begin_step", None)
-            if callable(begin_step):
-                begin_step(self.step)
+            hook.begin_step(self.step)
 
     def _run_calls(self, calls: Sequence[ToolCall]) -> Outcome | None:
         self._begin_step()
@@ -272,7 +271,9 @@ class Agent:
         if self.condenser is None:
             return MAX_OBSERVATION_CHARS
         free_tokens = max(self.condenser.limit - self.prompt_tokens, 0)
-        return max(MIN_OBSERVATION_CHARS, min(MAX_OBSERVATION_CHARS, free_tokens * 3 // 2))
+        # At most half the free room, in characters.
+        room = free_tokens * CHARS_PER_TOKEN // 2
+        return max(MIN_OBSERVATION_CHARS, min(MAX_OBSERVATION_CHARS, room))
 
     def _observe(self, call: ToolCall, result: ToolResult) -> None:
         self.record(

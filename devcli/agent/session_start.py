@@ -11,19 +11,19 @@ from pydantic import BaseModel, ConfigDict
 
 from devcli.agent.assembly import COMPACT_PROMPT_WINDOW
 from devcli.agent.condenser import Condenser
-from devcli.agent.hooks import ToolHook
 from devcli.agent.loop import Agent, EventSink, Mode
 from devcli.agent.system_prompt import build_system_prompt
 from devcli.config import Settings
 from devcli.events import SessionStarted, SessionWriter
 from devcli.ids import new_session_id
-from devcli.llm.base import Backend, TextSink
-from devcli.safety.redaction import Redactor
-from devcli.sessions import ResumedSession, default_session_file
+from devcli.llm.backend import Backend, TextSink
+from devcli.redaction import Redactor
+from devcli.session_files import ResumedSession, default_session_file
+from devcli.tools.base import CallHook
 from devcli.tools.registry import ToolBox
 
 
-class Conversation(BaseModel):
+class OpenedConversation(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     agent: Agent
@@ -40,13 +40,13 @@ def open_conversation(
     toolbox: ToolBox,
     condenser: Condenser,
     mode: Mode,
-    hooks_for: Callable[[str], list[ToolHook]],
+    hooks_for: Callable[[str], list[CallHook]],
     outputs: Sequence[EventSink],
     redactor: Redactor,
     on_text: TextSink | None = None,
     session_file: Path | None = None,
     resume: tuple[Path, ResumedSession] | None = None,
-) -> Conversation:
+) -> OpenedConversation:
     """A new conversation, or (with `resume`) the saved one rebuilt, ready to take a message.
 
     Every event goes through `redactor` to the session file and to `outputs`.
@@ -78,4 +78,29 @@ def open_conversation(
         agent.events = list(resumed.events)
         for repair in resumed.repairs:
             agent.record(repair)
-    return Conversation(agent=agent, writer=writer, session_id=session_id, resumed=bool(resume))
+    return OpenedConversation(
+        agent=agent, writer=writer, session_id=session_id, resumed=bool(resume)
+    )
+
+
+def agent_for_backend(
+    previous: Agent, backend: Backend, condenser: Condenser, workspace: Path
+) -> Agent:
+    """A new agent on another model that carries the conversation on: same events, session
+    file, hooks and tools; the system prompt and tool descriptions fit the new window."""
+    compact = condenser.window <= COMPACT_PROMPT_WINDOW
+    previous.toolbox.compact_descriptions = compact
+    agent = Agent(
+        backend=backend,
+        toolbox=previous.toolbox,
+        system_prompt=build_system_prompt(workspace, compact=compact),
+        sinks=previous.sinks,
+        max_steps=previous.max_steps,
+        mode=previous.mode,
+        hooks=previous.hooks,
+        on_text=previous.on_text,
+        condenser=condenser,
+    )
+    agent.events = previous.events
+    agent.step = previous.step
+    return agent

@@ -1,60 +1,21 @@
 """`devcli acp`: serve the Agent Client Protocol on stdin/stdout for an editor."""
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from devcli.cli_app import (
-    ApiKeyOption,
-    ApprovalOption,
-    CacheTypeKOption,
-    CacheTypeVOption,
-    CtxSizeOption,
-    CwdOption,
-    EndpointOption,
-    GpuLayersOption,
-    MaxStepsOption,
-    ModelOption,
-    ProviderOption,
-    ReasoningOption,
-    ReplayOption,
-    SeedOption,
-    SkipGatesOption,
-    SystemPromptOption,
-    TemperatureOption,
-    ThreadsOption,
-    ToolChoiceOption,
-    ToolFormatOption,
-    VerboseOption,
-    app,
-    fail,
-    settings_overrides,
-)
+from devcli.cli_app import CwdOption, ReplayOption, app, fail
+from devcli.cli_settings import flag_settings, with_setting_flags
 
 
 @app.command(name="acp")
+@with_setting_flags([*flag_settings("model"), *flag_settings("agent")])
 def acp_command(
     cwd: CwdOption = Path("."),
     replay: ReplayOption = None,
-    max_steps: MaxStepsOption = None,
-    model: ModelOption = None,
-    endpoint: EndpointOption = None,
-    provider: ProviderOption = None,
-    api_key: ApiKeyOption = None,
-    ctx_size: CtxSizeOption = None,
-    gpu_layers: GpuLayersOption = None,
-    threads: ThreadsOption = None,
-    cache_type_k: CacheTypeKOption = None,
-    cache_type_v: CacheTypeVOption = None,
-    tool_format: ToolFormatOption = None,
-    system_prompt: SystemPromptOption = None,
-    temperature: TemperatureOption = None,
-    seed: SeedOption = None,
-    reasoning_effort: ReasoningOption = None,
-    approval: ApprovalOption = None,
-    dangerously_skip_gates: SkipGatesOption = None,
-    tool_choice: ToolChoiceOption = None,
-    verbose: VerboseOption = None,
+    *,
+    setting_flags: dict[str, Any],
 ) -> None:
     """Run as an Agent Client Protocol server on stdin/stdout, for editors (Zed, JetBrains,
     Neovim …). Only protocol messages go to stdout; logs go to stderr.
@@ -66,9 +27,9 @@ def acp_command(
 
     # First, before any model code can print: stdin and stdout are the protocol's from here on.
     pipes = reserve_stdio()
-    overrides = settings_overrides(locals())
+    overrides = setting_flags
     from devcli.config import ConfigError, load_settings
-    from devcli.llm.base import Backend
+    from devcli.llm.backend import Backend
 
     backend: Backend
     try:

@@ -89,21 +89,22 @@ def apply_model_request(settings: Settings, request: ModelRequest) -> Settings:
 def download_configured_model(settings: Settings) -> None:
     """Download the model the settings name, with a progress bar; ModelUnavailable-style
     failures come back as CommandFailed."""
+    from devcli.llm.model_cards import HubModel, ModelError, card_for_source, parse_model_reference
     from devcli.llm.model_download import obtain_gguf
-    from devcli.llm.models import HubModel, ModelError, card_for_source, parse_model_reference
     from devcli.ui.slash_commands import CommandFailed
 
     try:
         source = parse_model_reference(settings.model)
         if not isinstance(source, HubModel):
             raise CommandFailed(f"{settings.model} is a file on disk: nothing to download")
-        obtain_gguf(source, card_for_source(source), show_progress=True)
+        obtain_gguf(source, card_for_source(source))
     except ModelError as exc:
         raise CommandFailed(str(exc)) from exc
 
 
 def no_model_guidance(missing: "ModelUnavailable | None", found: list[Path]) -> str:
-    from devcli.llm.model_download import download_folder, free_space, human_size
+    from devcli.llm.model_download import download_folder, free_space
+    from devcli.units import human_size
 
     lines: list[str] = []
     if missing is not None:

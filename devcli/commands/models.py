@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from devcli.cli_app import CwdOption, app, fail
+from devcli.cli_app import CwdOption, app, fail, load_settings_or_exit
 
 models_app = typer.Typer(
     help="Local model files: what is on disk, and downloads.", no_args_is_help=True
@@ -16,9 +16,9 @@ app.add_typer(models_app, name="models")
 @models_app.command("list")
 def list_command() -> None:
     """GGUF files found in the Hugging Face cache, llama.cpp's cache and LM Studio."""
-    from devcli.llm.model_download import human_size
+    from devcli.llm.model_cards import MODEL_CARDS, parse_model_reference
     from devcli.llm.model_files import find_local_models
-    from devcli.llm.models import MODEL_CARDS, parse_model_reference
+    from devcli.units import human_size
 
     found = find_local_models()
     if not found:
@@ -45,11 +45,19 @@ def pull_command(
     cwd: CwdOption = Path("."),
 ) -> None:
     """Download a model (and its tokenizer and system prompt) into the Hugging Face cache."""
-    from devcli.commands.run import load_settings_or_exit
-    from devcli.llm.model_download import obtain_gguf, progress_wanted
-    from devcli.llm.model_system_prompt import SYSTEM_PROMPT_FILE, find_system_prompt_file
-    from devcli.llm.models import LocalModel, ModelError, card_for_source, parse_model_reference
-    from devcli.llm.tokenizers import TOKENIZER_FILE, find_tokenizer_file
+    from devcli.llm.companion_files import (
+        SYSTEM_PROMPT_FILE,
+        TOKENIZER_FILE,
+        find_system_prompt_file,
+        find_tokenizer_file,
+    )
+    from devcli.llm.model_cards import (
+        LocalModel,
+        ModelError,
+        card_for_source,
+        parse_model_reference,
+    )
+    from devcli.llm.model_download import obtain_gguf
 
     settings = load_settings_or_exit(cwd, {})
     try:
@@ -57,7 +65,7 @@ def pull_command(
         if isinstance(source, LocalModel):
             raise ModelError(f"{source.path} is already a file on disk; nothing to download")
         card = card_for_source(source)
-        path = obtain_gguf(source, card, show_progress=progress_wanted())
+        path = obtain_gguf(source, card)
     except ModelError as exc:
         raise fail(str(exc)) from exc
     print(f"model:         {path}")

@@ -14,20 +14,19 @@ from rich.console import Console
 from rich.text import Text
 
 from devcli import __version__
-from devcli.agent.approval import ApprovalHook, ApprovalMode, default_mode
 from devcli.agent.assembly import (
     attach_mcp_tools,
     build_condenser,
     build_hooks,
     build_toolbox,
+    default_mode,
     session_secrets,
 )
 from devcli.agent.condenser import ContextExhausted
-from devcli.agent.hooks import ToolHook
 from devcli.agent.instructions import find_instructions
 from devcli.agent.loop import Agent, Mode, StopReason
-from devcli.agent.session_start import open_conversation
-from devcli.cli_app import fail
+from devcli.agent.session_start import agent_for_backend, open_conversation
+from devcli.cli_app import fail, load_settings_or_exit
 from devcli.commands.model_switch import (
     NO_MODEL_HINT,
     apply_model_request,
@@ -35,19 +34,23 @@ from devcli.commands.model_switch import (
     no_model_guidance,
     parse_model_request,
 )
-from devcli.commands.run import load_settings_or_exit
-from devcli.config import ConfigError, Settings
+from devcli.config import ApprovalMode, ConfigError, Settings
 from devcli.events import SessionWriter
 from devcli.exit_codes import ExitCode
-from devcli.llm.base import Backend, BackendStartError
+from devcli.llm.backend import Backend, BackendStartError
 from devcli.llm.factory import ModelUnavailable
-from devcli.safety.redaction import Redactor, secret_values
-from devcli.sessions import ResumedSession
+from devcli.notices import use_reporter
+from devcli.redaction import Redactor, secret_values
+from devcli.safety.approval import ApprovalHook
+from devcli.session_files import ResumedSession
+from devcli.tools.base import CallHook
 from devcli.tools.bash import BashTool
 from devcli.ui.console import ConsoleRenderer, make_console
-from devcli.ui.repl import ReplInput, TerminalApprover, history_path, open_history, run_repl
+from devcli.ui.prompt_input import ReplInput, TerminalApprover, history_path, open_history, run_repl
+from devcli.ui.renderers import show_reasoning_on_stderr
+from devcli.ui.session_stats import SessionStats, context_usage, stats_of
 from devcli.ui.slash_commands import CommandFailed
-from devcli.ui.status import SessionStats, context_usage
+from devcli.ui.terminal_reporter import ConsoleReporter
 
 
 class ReplOptions(BaseModel):
@@ -94,7 +97,7 @@ class InteractiveSession:
         self._note_for_model = ""
         self._requested_file = session_file
         self._writer: SessionWriter | None = None
-        self.hooks: list[ToolHook] = []
+        self.hooks: list[CallHook] = []
         self.session_id = ""
         self._agent: Agent | None = None
         self._context_cache: tuple[int, int] | None = None  # (events seen, tokens)
@@ -115,6 +118,7 @@ class InteractiveSession:
         """Talk to `backend` from now on; the conversation so far carries on."""
         previous = self.backend
         self.backend, self.settings, self.missing = backend, settings, None
+        show_reasoning_on_stderr(backend)
         self.condenser = build_condenser(settings, backend)
         self.renderer.model = backend.model_name
         self.renderer.backend_kind = backend.kind
@@ -123,9 +127,7 @@ class InteractiveSession:
         if self._agent is None:
             self._agent = self._new_conversation()
         else:
-            self._agent.backend = backend
-            self._agent.condenser = self.condenser
-            self._agent.meter = self.condenser.meter
+            self._agent = agent_for_backend(self._agent, backend, self.condenser, self.workspace)
         if previous is not None and previous is not backend:
             previous.close()
 
@@ -136,7 +138,7 @@ class InteractiveSession:
             raise CommandFailed("there is no model yet: " + NO_MODEL_HINT)
         self._close_conversation()
 
-        def hooks_for(session_id: str) -> list[ToolHook]:
+        def hooks_for(session_id: str) -> list[CallHook]:
             hooks = build_hooks(
                 self.settings, self.workspace, Mode.INTERACTIVE, self.approver, session_id
             )
@@ -165,7 +167,12 @@ class InteractiveSession:
     def resume(self, wanted: str | None) -> str:
         """Carry on with a saved session of this repository (the newest other one by default)."""
         from devcli.events import SessionFileError
-        from devcli.sessions import SessionNotFound, find_session, list_sessions, load_for_resume
+        from devcli.session_files import (
+            SessionNotFound,
+            find_session,
+            list_sessions,
+            load_for_resume,
+        )
 
         try:
             if wanted is None:
@@ -184,9 +191,7 @@ class InteractiveSession:
 
     def _close_conversation(self) -> None:
         for hook in self.hooks:
-            close = getattr(hook, "close", None)
-            if callable(close):
-                close()
+            hook.close()
         if self._writer is not None:
             self._writer.close()
 
@@ -222,8 +227,8 @@ class InteractiveSession:
     def _mark_end(self) -> None:
         """Remember the work tree as the agent left it, so `devcli undo --all-steps` later
         restores only what the agent changed."""
-        from devcli.safety.checkpoints import CheckpointError
-        from devcli.safety.session_report import mark_session_end
+        from devcli.checkpoints.run_report import mark_session_end
+        from devcli.checkpoints.store import CheckpointError
 
         with contextlib.suppress(CheckpointError, OSError):
             mark_session_end(self.workspace, self.session_id)
@@ -292,8 +297,10 @@ class InteractiveSession:
     def _stats(self) -> SessionStats:
         """The renderer's figures, with the context in use counted now when no turn has
         reported it yet (a local model's prompt is known exactly before it runs)."""
-        stats = self.renderer.stats()
-        if stats.context_used or self._agent is None:
+        if self._agent is None:
+            return SessionStats()
+        stats = stats_of(self._agent.events)
+        if stats.context_used:
             return stats
         seen = len(self._agent.events)
         if self._context_cache is None or self._context_cache[0] != seen:
@@ -342,16 +349,15 @@ class InteractiveSession:
         return self.renderer.status_text(self.approval.mode.value, self._stats())
 
     def changes(self) -> str:
-        from devcli.safety.checkpoints import CheckpointError, CheckpointStore
+        from devcli.checkpoints.store import CheckpointError, CheckpointStore
 
         if not self.has_conversation:
             return ""
         try:
             with CheckpointStore.for_workspace(self.workspace) as store:
-                checkpoints = store.checkpoints(self.session_id)
-                if not checkpoints:
+                first = store.first_checkpoint(self.session_id)
+                if first is None:
                     return ""  # no checkpoint: the agent has changed nothing yet
-                first = min(checkpoints, key=lambda c: c.step)
                 return store.diff_text(first.tree, store.write_tree())
         except CheckpointError as exc:
             raise CommandFailed(str(exc)) from exc
@@ -359,34 +365,31 @@ class InteractiveSession:
     def undo(self) -> str:
         if not self.has_conversation:
             return "Nothing to undo: the agent has not changed any file in this session."
-        from devcli.safety.checkpoints import CheckpointError, CheckpointStore
-        from devcli.safety.undo import (
-            UndoError,
-            apply_undo,
-            describe_plan,
-            describe_result,
-            plan_undo,
-        )
+        from devcli.checkpoints.store import CheckpointError, CheckpointStore
+        from devcli.checkpoints.undo import UndoError, UndoState, undo_with_consent
 
         try:
             with CheckpointStore.for_workspace(self.workspace) as store:
                 if not store.checkpoints(self.session_id):
                     return "Nothing to undo: the agent has not changed any file in this session."
-                plan = plan_undo(store, self.session_id, None)
-                self.console.print(Text(describe_plan(plan)))
-                if not plan.changes:
-                    return "The work tree already matches that checkpoint."
-                if not self.approver.confirm("Restore these files?"):
-                    return "Nothing was changed."
-                result = apply_undo(store, plan)
+                outcome = undo_with_consent(
+                    store,
+                    self.session_id,
+                    None,
+                    False,
+                    lambda text: self.console.print(Text(text)),
+                    self.approver.confirm,
+                )
         except (UndoError, CheckpointError) as exc:
             raise CommandFailed(str(exc)) from exc
-        # The model must not believe its edits are still there.
-        self._note_for_model = (
-            "(I undid your changes to " + ", ".join(c.path for c in plan.changes) + ": those "
-            "files are back as they were before step " + f"{plan.checkpoint.step}.)"
-        )
-        return describe_result(result)
+        if outcome.state is UndoState.DONE:
+            # The model must not believe its edits are still there.
+            plan = outcome.plan
+            self._note_for_model = (
+                "(I undid your changes to " + ", ".join(c.path for c in plan.changes) + ": those "
+                "files are back as they were before step " + f"{plan.checkpoint.step}.)"
+            )
+        return outcome.message
 
     def compact(self, instructions: str = "") -> str:
         try:
@@ -478,10 +481,11 @@ def open_repl(options: ReplOptions) -> int:
         settings, options.cwd, backend, console, options.session_file, missing=missing
     )
     try:
-        session.banner()
-        session.offer_download()
-        reader = ReplInput(options.cwd, open_history(history_path()), session.status_bar)
-        run_repl(session, reader)
+        with use_reporter(ConsoleReporter(console, session.renderer.paused)):
+            session.banner()
+            session.offer_download()
+            reader = ReplInput(options.cwd, open_history(history_path()), session.status_bar)
+            run_repl(session, reader)
     finally:
         session.close()
     if session.has_conversation:

@@ -8,34 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from devcli.cli_app import (
-    ApiKeyOption,
-    ApprovalOption,
-    CacheTypeKOption,
-    CacheTypeVOption,
-    CommitOption,
-    CtxSizeOption,
     CwdOption,
-    EndpointOption,
-    GpuLayersOption,
     ImageOption,
-    MaxStepsOption,
-    ModelOption,
     OutputOption,
-    ProviderOption,
-    ReasoningOption,
-    SeedOption,
     SessionFileOption,
-    SkipGatesOption,
-    SystemPromptOption,
-    TemperatureOption,
-    ThreadsOption,
-    ToolChoiceOption,
-    ToolFormatOption,
-    VerboseOption,
     app,
     fail,
-    settings_overrides,
+    load_settings_or_exit,
 )
+from devcli.cli_settings import flag_settings, with_setting_flags
 from devcli.exit_codes import EXIT_CODE_HELP, ExitCode
 
 if TYPE_CHECKING:
@@ -87,15 +68,6 @@ def read_task(task: str | None, task_file: Path | None) -> str:
     return task.strip()
 
 
-def load_settings_or_exit(workspace: Path, overrides: dict[str, Any]) -> "Settings":
-    from devcli.config import ConfigError, load_settings
-
-    try:
-        return load_settings(workspace, overrides)
-    except ConfigError as exc:
-        raise fail(str(exc)) from exc
-
-
 def project_servers_or_exit(settings: "Settings", workspace: Path, trust: bool) -> "Settings":
     """The MCP servers of the repository's own `.devcli.toml` need consent (`--trust-project`,
     or the folder in `trusted_projects`); without it, a clear refusal."""
@@ -116,7 +88,7 @@ def resume_path(workspace: Path, wanted: str | None, latest: bool) -> Path | Non
         return None
     if wanted is not None and wanted.endswith(".jsonl") and Path(wanted).is_file():
         return Path(wanted).resolve()
-    from devcli.sessions import SessionNotFound, find_session
+    from devcli.session_files import SessionNotFound, find_session
 
     try:
         return find_session(workspace, wanted).path
@@ -134,6 +106,7 @@ def guarded(action: Callable[[], int]) -> int:
 
 
 @app.command(epilog=EXIT_CODE_HELP)
+@with_setting_flags([*flag_settings("model"), *flag_settings("agent"), *flag_settings("commit")])
 def run(
     task: Annotated[
         str | None, typer.Argument(help="What to do; '-' or nothing reads stdin.")
@@ -142,44 +115,26 @@ def run(
         Path | None, typer.Option("--task-file", help="Read the task from this file.")
     ] = None,
     cwd: CwdOption = Path("."),
-    max_steps: MaxStepsOption = None,
     output: OutputOption = "text",
     session_file: SessionFileOption = None,
     resume: ResumeOption = None,
     continue_: ContinueOption = False,
-    model: ModelOption = None,
-    endpoint: EndpointOption = None,
-    provider: ProviderOption = None,
-    api_key: ApiKeyOption = None,
-    ctx_size: CtxSizeOption = None,
-    gpu_layers: GpuLayersOption = None,
-    threads: ThreadsOption = None,
-    cache_type_k: CacheTypeKOption = None,
-    cache_type_v: CacheTypeVOption = None,
-    tool_format: ToolFormatOption = None,
-    system_prompt: SystemPromptOption = None,
-    temperature: TemperatureOption = None,
-    seed: SeedOption = None,
-    reasoning_effort: ReasoningOption = None,
     image: ImageOption = None,
-    approval: ApprovalOption = None,
-    dangerously_skip_gates: SkipGatesOption = None,
-    commit: CommitOption = None,
-    tool_choice: ToolChoiceOption = None,
-    verbose: VerboseOption = None,
     trust_project: TrustProjectOption = False,
+    *,
+    setting_flags: dict[str, Any],
 ) -> None:
     """Work on one task without asking questions, for scripts and CI."""
     from devcli.config import ConfigError
     from devcli.headless import RunRequest, run_headless
-    from devcli.llm.base import BackendStartError
+    from devcli.llm.backend import BackendStartError
     from devcli.llm.factory import make_backend
 
     output_kind = output_format(output)
     previous = resume_path(cwd, resume, continue_)
     text = read_task(task, task_file) if previous is None or task or task_file else CONTINUE_TASK
-    overrides = settings_overrides(locals())
-    settings = project_servers_or_exit(load_settings_or_exit(cwd, overrides), cwd, trust_project)
+    settings = load_settings_or_exit(cwd, setting_flags)
+    settings = project_servers_or_exit(settings, cwd, trust_project)
     try:
         backend = make_backend(settings, cwd)
     except ConfigError as exc:
@@ -199,25 +154,27 @@ def run(
 
 
 @app.command(epilog=EXIT_CODE_HELP)
+@with_setting_flags(flag_settings("agent"))
 def replay(
     file: Annotated[Path, typer.Argument(help="A session file, or JSONL of assistant turns.")],
     task: Annotated[
         str, typer.Option("--task", help="The user message to start with.")
     ] = "Replay of recorded turns.",
     cwd: CwdOption = Path("."),
-    max_steps: MaxStepsOption = None,
     output: OutputOption = "text",
     session_file: SessionFileOption = None,
     resume: ResumeOption = None,
     continue_: ContinueOption = False,
     trust_project: TrustProjectOption = False,
+    *,
+    setting_flags: dict[str, Any],
 ) -> None:
     """Re-run recorded assistant turns through the real tools, without any model."""
     from devcli.headless import RunRequest, run_headless
     from devcli.llm.replay import ReplayBackend, ReplayFileError
 
     output_kind = output_format(output)
-    settings = load_settings_or_exit(cwd, {"max_steps": max_steps})
+    settings = load_settings_or_exit(cwd, setting_flags)
     settings = project_servers_or_exit(settings, cwd, trust_project)
     try:
         backend = ReplayBackend.from_file(file)

@@ -57,32 +57,21 @@ def undo(
     """Restore the work tree exactly as it was at a checkpoint, after showing what changes.
 
     Without options: back one step of the latest session (repeat to go further back)."""
-    from devcli.safety.checkpoints import CheckpointError, CheckpointStore
-    from devcli.safety.undo import (
-        UndoError,
-        apply_undo,
-        describe_plan,
-        describe_result,
-        plan_undo,
-    )
+    from devcli.checkpoints.store import CheckpointError, CheckpointStore
+    from devcli.checkpoints.undo import UndoError, UndoState, undo_with_consent
 
     if all_steps and step is not None:
         raise fail("--all-steps and --step go different distances back; give one of them")
     try:
         with CheckpointStore.for_workspace(cwd) as store:
-            plan = plan_undo(store, session, step, all_steps)
-            print(describe_plan(plan))
-            if not plan.changes:
-                print("The work tree already matches that checkpoint.")
-                return
-            if not _confirm("Restore these files?", yes):
-                print("Nothing was changed.")
-                raise typer.Exit(int(ExitCode.NOT_COMPLETED))
-            result = apply_undo(store, plan)
+            outcome = undo_with_consent(
+                store, session, step, all_steps, print, lambda q: _confirm(q, yes)
+            )
     except (UndoError, CheckpointError) as exc:
         raise fail(str(exc), ExitCode.NOT_COMPLETED) from exc
-    print(describe_result(result))
-    if result.failed:
+    print(outcome.message)
+    failed = outcome.result is not None and outcome.result.failed
+    if outcome.state is UndoState.DECLINED or failed:
         raise typer.Exit(int(ExitCode.NOT_COMPLETED))
 
 
@@ -93,13 +82,14 @@ def diff(
     cwd: CwdOption = Path("."),
 ) -> None:
     """Show what a session changed: its first checkpoint against the work tree now."""
-    from devcli.safety.checkpoints import CheckpointError, CheckpointStore
-    from devcli.safety.undo import UndoError, choose_session
+    from devcli.checkpoints.store import CheckpointError, CheckpointStore
+    from devcli.checkpoints.undo import UndoError, choose_session
 
     try:
         with CheckpointStore.for_workspace(cwd) as store:
             chosen = choose_session(store, session)
-            first = min(store.checkpoints(chosen), key=lambda c: c.step)
+            first = store.first_checkpoint(chosen)
+            assert first is not None  # choose_session names sessions with checkpoints
             current = store.write_tree()
             changes = store.changes(first.tree, current)
             text = "" if stat else store.diff_text(first.tree, current, color=sys.stdout.isatty())
@@ -119,27 +109,22 @@ def diff(
 @checkpoints_app.command("list")
 def list_checkpoints(cwd: CwdOption = Path(".")) -> None:
     """Sessions with checkpoints, oldest first."""
-    from devcli.safety.checkpoints import CheckpointError, CheckpointStore
+    from devcli.checkpoints.store import CheckpointError, CheckpointStore
 
     try:
         with CheckpointStore.for_workspace(cwd) as store:
-            checkpoints = store.checkpoints()
+            summaries = store.session_summaries()
             where = store.git_dir
     except CheckpointError as exc:
         raise fail(str(exc), ExitCode.NOT_COMPLETED) from exc
-    if not checkpoints:
+    if not summaries:
         print(f"No checkpoints for {cwd}.")
         return
     print(f"Checkpoints kept in {where}:")
-    sessions: dict[str, list[int]] = {}
-    newest: dict[str, int] = {}
-    for checkpoint in checkpoints:
-        sessions.setdefault(checkpoint.session, []).append(checkpoint.step)
-        newest[checkpoint.session] = max(newest.get(checkpoint.session, 0), checkpoint.created)
-    for name, steps in sessions.items():
-        when = datetime.fromtimestamp(newest[name]).strftime("%Y-%m-%d %H:%M")
-        listed = ", ".join(str(s) for s in sorted(steps))
-        print(f"  {name}  {when}  before steps {listed}")
+    for summary in summaries:
+        when = datetime.fromtimestamp(summary.newest.created).strftime("%Y-%m-%d %H:%M")
+        listed = ", ".join(str(c.step) for c in summary.checkpoints)
+        print(f"  {summary.session}  {when}  before steps {listed}")
 
 
 @checkpoints_app.command("prune")
@@ -158,8 +143,8 @@ def prune_checkpoints(
     cwd: CwdOption = Path("."),
 ) -> None:
     """Remove the checkpoints of old sessions (they can no longer be undone)."""
-    from devcli.safety.checkpoints import CheckpointError, CheckpointStore
-    from devcli.safety.pruning import sessions_to_prune
+    from devcli.checkpoints.pruning import sessions_to_prune
+    from devcli.checkpoints.store import CheckpointError, CheckpointStore
 
     try:
         with CheckpointStore.for_workspace(cwd) as store:

@@ -20,7 +20,7 @@ def list_command(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many.")] = 20,
 ) -> None:
     """Saved sessions, newest first."""
-    from devcli.sessions import list_sessions
+    from devcli.session_files import list_sessions
 
     sessions = list_sessions(None if all_repositories else cwd)[:limit]
     if not sessions:
@@ -42,7 +42,7 @@ def show_command(
     import sys
 
     from devcli.events import Condensation, SessionFileError, UserMessage, read_session_file
-    from devcli.sessions import SessionNotFound, find_session
+    from devcli.session_files import SessionNotFound, find_session
     from devcli.ui.plain import PlainRenderer
 
     try:

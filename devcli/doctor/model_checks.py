@@ -9,18 +9,9 @@ from pydantic import BaseModel, ConfigDict
 
 from devcli.config import Settings
 from devcli.doctor.report import Report, Status
+from devcli.llm.companion_files import find_tokenizer_file
 from devcli.llm.hub_access import hub_reach
-from devcli.llm.model_download import (
-    DownloadPlan,
-    download_folder,
-    find_or_plan,
-    free_space,
-    human_size,
-)
-from devcli.llm.model_files import find_local_models
-from devcli.llm.model_loading import LoadPlan, available_memory, kv_cache_bytes, plan_load
-from devcli.llm.model_metadata import GgufFacts, read_gguf_facts
-from devcli.llm.models import (
+from devcli.llm.model_cards import (
     HubModel,
     LocalModel,
     ModelCard,
@@ -30,7 +21,16 @@ from devcli.llm.models import (
     card_for_source,
     parse_model_reference,
 )
-from devcli.llm.tokenizers import find_tokenizer_file
+from devcli.llm.model_download import (
+    DownloadPlan,
+    download_folder,
+    find_or_plan,
+    free_space,
+)
+from devcli.llm.model_files import find_local_models
+from devcli.llm.model_loading import LoadPlan, available_memory, kv_cache_bytes, plan_load
+from devcli.llm.model_metadata import GgufFacts, read_gguf_facts
+from devcli.units import human_size
 
 AREA = "model"
 _QUANT = re.compile(r"((?:UD-)?(?:I?Q\d[A-Z0-9_]*|F16|BF16|F32))", re.IGNORECASE)

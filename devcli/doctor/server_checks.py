@@ -19,6 +19,7 @@ _PING_TOOL: dict[str, Any] = {
         },
     },
 }
+GENERATION_TIMEOUT_S = 120.0
 _PING_MESSAGE = "Call the report_status tool with status ok. Do not write anything else."
 
 
@@ -97,9 +98,11 @@ def _check_tool_calls(report: Report, client: Any, model: str) -> None:
         "model": model,
         "messages": [{"role": "user", "content": _PING_MESSAGE}],
         "tools": [_PING_TOOL],
-        "max_tokens": 96,
+        "max_tokens": 64,
         "temperature": 0,
     }
+    # Generating takes longer than answering a list request, most of all on a CPU.
+    client = client.with_options(timeout=GENERATION_TIMEOUT_S)
     named = {"type": "function", "function": {"name": _PING_TOOL["function"]["name"]}}
     try:
         try:

@@ -83,7 +83,7 @@ def child_main(argv: list[str]) -> int:
     try:
         request = ProbeRequest.model_validate_json(argv[0])
     except (IndexError, ValidationError) as exc:
-        print(f"bad probe request: {exc}", file=sys.stderr)
+        sys.stderr.write(f"bad probe request: {exc}\n")
         return 2
     from devcli.llm.cpu_repack import apply_repack
 
@@ -111,7 +111,9 @@ def child_main(argv: list[str]) -> int:
         produced += 1
         if produced >= PROBE_NEW_TOKENS:
             break
-    print(json.dumps({"ok": True, "prompt_tokens": len(prompt), "generated": produced}))
+    # The parent reads this line: the child's stdout is its answer, not output for a person.
+    sys.stdout.write(json.dumps({"ok": True, "prompt_tokens": len(prompt), "generated": produced}))
+    sys.stdout.write("\n")
     sys.stdout.flush()
     # Skip interpreter teardown: some builds crash while freeing, which is not our question.
     os._exit(0)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devcli.config import ConfigError, Settings
-from devcli.llm.base import Backend, BackendStartError
+from devcli.llm.backend import Backend, BackendStartError
 
 if TYPE_CHECKING:
     from devcli.llm.model_download import DownloadPlan
@@ -45,8 +45,8 @@ def make_backend(
         return build_remote_backend(settings, choose=choose_model)
 
     # Local: a GGUF run in-process by llama.cpp (the default model when none is configured).
+    from devcli.llm.model_cards import ModelError
     from devcli.llm.model_download import MissingModelError
-    from devcli.llm.models import ModelError
     from devcli.llm.runtime_guard import NativeCrashError
 
     try:

@@ -7,27 +7,30 @@ only the new tokens (tool results, user messages); the rest comes from the KV ca
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from devcli.events import AssistantTurn, Usage
-from devcli.llm.base import BackendError, ChatMessage, ContextOverflowError, Role, TextSink
+from devcli.llm.backend import (
+    BackendError,
+    ChatMessage,
+    ContextOverflowError,
+    ImageError,
+    Role,
+    TextSink,
+)
+from devcli.llm.formats.call_text import ParsedTurn
 from devcli.llm.formats.chat_format import ChatFormat
-from devcli.llm.formats.history import HistoryMessage, PromptError
-from devcli.llm.formats.parsed import ParsedTurn
+from devcli.llm.formats.prompt_renderer import HistoryMessage, PromptError
+from devcli.llm.model_cards import Sampling
 from devcli.llm.model_vocab import LlamaPieces
+from devcli.notices import NoticeSink, publish
+from devcli.tool_schema import ToolSchema, ToolSchemas
 
 # A reply needs some room; below this the context is treated as full.
 MIN_REPLY_TOKENS = 16
-
-
-class SamplingParams(BaseModel):
-    temperature: float
-    top_p: float
-    top_k: int
-    min_p: float
-    repeat_penalty: float
 
 
 class TurnTimings(BaseModel):
@@ -53,12 +56,14 @@ def _turn_key(content: str, call_ids: Sequence[str]) -> tuple[str, tuple[str, ..
 
 class LocalBackend:
     kind = "local"
+    accepts_images = False
+    on_reasoning: TextSink | None = None  # the local formats carry no separate reasoning
 
     def __init__(
         self,
         llama: Any,
         chat_format: ChatFormat,
-        sampling: SamplingParams,
+        sampling: Sampling,
         model_name: str,
         max_tokens: int | None = None,
         force_tool_call: bool = False,
@@ -73,12 +78,13 @@ class LocalBackend:
         self.max_tokens = max_tokens
         self.force_tool_call = force_tool_call
         self.system_prompt = system_prompt
+        self.notices: NoticeSink = publish
         self.vocab = LlamaPieces(llama)
         self.last_timings: TurnTimings | None = None
         self.last_prompt: list[int] = []
         self.last_generated: list[int] = []
         self._generated: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
-        self._rendered: tuple[list[ChatMessage], list[dict[str, Any]], list[int]] | None = None
+        self._rendered: tuple[list[ChatMessage], list[ToolSchema], list[int]] | None = None
 
     @property
     def context_window(self) -> int:
@@ -98,9 +104,7 @@ class LocalBackend:
             result.append(HistoryMessage.model_validate(data))
         return result
 
-    def prompt_tokens(
-        self, messages: Sequence[ChatMessage], tools: Sequence[dict[str, Any]]
-    ) -> list[int]:
+    def prompt_tokens(self, messages: Sequence[ChatMessage], tools: ToolSchemas) -> list[int]:
         """The prompt exactly as the model will see it (the last one rendered is reused)."""
         messages, tools = list(messages), list(tools)
         if self._rendered is not None and self._rendered[:2] == (messages, tools):
@@ -112,13 +116,16 @@ class LocalBackend:
         self._rendered = (messages, tools, tokens)
         return tokens
 
-    def count_prompt_tokens(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> int:
+    def count_prompt_tokens(self, messages: list[ChatMessage], tools: ToolSchemas) -> int:
         return len(self.prompt_tokens(messages, tools))
+
+    def attach_images(self, paths: Sequence[Path]) -> None:
+        raise ImageError("a local model takes no images; use a remote vision model")
 
     def next_turn(
         self,
         messages: list[ChatMessage],
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         on_text: TextSink | None = None,
     ) -> AssistantTurn:
         prompt = self.prompt_tokens(messages, tools)
@@ -141,7 +148,7 @@ class LocalBackend:
         self.last_prompt, self.last_generated = prompt, generated
         return turn
 
-    def _grammar(self, tools: list[dict[str, Any]]) -> Any:
+    def _grammar(self, tools: ToolSchemas) -> Any:
         if not self.force_tool_call:
             return None
         text = self.chat_format.forcing_grammar(tools)
@@ -154,7 +161,7 @@ class LocalBackend:
     def _generate(
         self,
         prompt: list[int],
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         limit: int,
         on_text: TextSink | None,
     ) -> tuple[list[int], ParsedTurn]:
@@ -200,5 +207,5 @@ class LocalBackend:
 
     def close(self) -> None:
         llama, self.llama = self.llama, None
-        if llama is not None and hasattr(llama, "close"):
+        if llama is not None:
             llama.close()

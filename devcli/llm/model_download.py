@@ -8,30 +8,19 @@ failure becomes a ModelError whose message says what to do.
 
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from devcli.llm.hub_access import hub_offline, hub_reach, quiet_hub_logging
+from devcli.llm.model_cards import HubModel, ModelCard, ModelError
 from devcli.llm.model_files import find_by_filename, find_by_quant, split_parts
-from devcli.llm.models import HubModel, ModelCard, ModelError
-from devcli.notices import NoticeLevel, notify
+from devcli.notices import notify, progress
+from devcli.units import human_size
 
 # Room left over after a download: a full disk breaks more than the download.
 _DISK_MARGIN_BYTES = 500_000_000
-
-
-def human_size(size: int | None) -> str:
-    if not size:
-        return "size unknown"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
 
 
 class DownloadPlan(BaseModel):
@@ -73,87 +62,35 @@ class MissingModelError(ModelError):
         )
 
 
-def _progress_class(progress: Any, label: str) -> type:
-    """A tqdm stand-in that forwards huggingface_hub's byte counts to a rich Progress."""
+def _progress_bar(label: str) -> type:
+    """A tqdm stand-in that hands huggingface_hub's byte counts to the front end's progress
+    display: a live bar on a terminal, a line every few percent in a log."""
     from tqdm.std import tqdm  # type: ignore[import-untyped]
 
-    class RichBar(tqdm):  # type: ignore[misc]
+    class ReportedProgress(tqdm):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.pop("name", None)
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)
             self.n = kwargs.get("initial", 0) or 0
-            self._task = progress.add_task(label, total=self.total, completed=self.n, visible=True)
+            self._shown = progress(label, self.total, int(self.n))
 
         def update(self, n: float | None = 1) -> bool | None:
             self.n += n or 0
-            progress.update(self._task, completed=self.n, total=self.total)
+            self._shown.advance(int(n or 0))
             return None
 
         def close(self) -> None:
-            progress.update(self._task, completed=self.n, total=self.total or self.n)
+            self._shown.finish()
 
-    return RichBar
-
-
-def _line_progress_class(label: str, step_percent: int = 5) -> type:
-    """A tqdm stand-in for logs and CI: one notice every few percent instead of a live bar."""
-    from tqdm.std import tqdm
-
-    class LineProgress(tqdm):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.pop("name", None)
-            kwargs["disable"] = True
-            super().__init__(*args, **kwargs)
-            self.n = kwargs.get("initial", 0) or 0
-            self._label = label
-            self._reported = -1
-
-        def update(self, n: float | None = 1) -> bool | None:
-            self.n += n or 0
-            if self.total:
-                percent = int(100 * self.n / self.total)
-                if percent // step_percent > self._reported:
-                    self._reported = percent // step_percent
-                    notify(
-                        f"{self._label}: {percent}% ({human_size(int(self.n))} of "
-                        f"{human_size(int(self.total))})",
-                        NoticeLevel.PROGRESS,
-                    )
-            return None
-
-        def close(self) -> None:
-            return None
-
-    return LineProgress
+    return ReportedProgress
 
 
-def _download(repo: str, filename: str, show_progress: bool) -> Path:
+def _download(repo: str, filename: str) -> Path:
     from huggingface_hub import hf_hub_download
 
-    if not show_progress:
-        label = filename.rsplit("/", 1)[-1]
-        return Path(hf_hub_download(repo, filename, tqdm_class=_line_progress_class(label)))
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True)) as progress:
-        bar = _progress_class(progress, filename.rsplit("/", 1)[-1])
-        return Path(hf_hub_download(repo, filename, tqdm_class=bar))
+    label = filename.rsplit("/", 1)[-1]
+    return Path(hf_hub_download(repo, filename, tqdm_class=_progress_bar(label)))
 
 
 def _explain_hub_failure(
@@ -283,7 +220,7 @@ def check_disk_space(size: int | None, folder: Path) -> None:
         )
 
 
-def download(plan: DownloadPlan, show_progress: bool) -> Path:
+def download(plan: DownloadPlan) -> Path:
     """Fetch the planned GGUF (and its split parts); ModelError explains any failure."""
     check_reachable(plan)
     quiet_hub_logging()
@@ -302,7 +239,7 @@ def download(plan: DownloadPlan, show_progress: bool) -> Path:
             f"downloading {filename} from {source.repo} ({human_size(size)}) into "
             f"{download_folder()}; an interrupted download resumes next time"
         )
-        paths = [_download(source.repo, part, show_progress) for part in parts]
+        paths = [_download(source.repo, part) for part in parts]
     except ModelError:
         raise
     except KeyboardInterrupt:
@@ -312,12 +249,12 @@ def download(plan: DownloadPlan, show_progress: bool) -> Path:
     return paths[0]
 
 
-def obtain_gguf(source: HubModel, card: ModelCard | None, show_progress: bool = True) -> Path:
+def obtain_gguf(source: HubModel, card: ModelCard | None) -> Path:
     """The path of the model's GGUF, downloading it (and its split parts) when needed."""
     found = find_or_plan(source, card)
     if isinstance(found, Path):
         return found
-    return download(found, show_progress)
+    return download(found)
 
 
 def fetch_repo_file(repo: str, filename: str) -> Path | None:
@@ -335,7 +272,3 @@ def fetch_repo_file(repo: str, filename: str) -> Path | None:
         return Path(hf_hub_download(repo, filename))
     except Exception:  # absent, gated or unreachable: the caller falls back
         return None
-
-
-def progress_wanted() -> bool:
-    return sys.stderr is not None and sys.stderr.isatty()

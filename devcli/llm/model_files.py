@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from devcli.llm.models import ModelCard, card_for_name
+from devcli.llm.model_cards import ModelCard, card_for_name
 
 # Split models: the first part is loaded, llama.cpp finds the others beside it.
 _SPLIT_PART = re.compile(r"-(?P<part>\d{5})-of-(?P<count>\d{5})\.gguf$", re.IGNORECASE)

@@ -7,19 +7,18 @@ capped at what the model was trained for, and every layer on the GPU when the bu
 
 import ctypes
 import os
-import sys
 import time
 from collections import deque
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from devcli.config import Settings
-from devcli.llm.model_download import human_size
+from devcli.llm.model_cards import DEFAULT_CTX_SIZE, ModelError
 from devcli.llm.model_metadata import GgufFacts
-from devcli.llm.models import DEFAULT_CTX_SIZE, ModelError
+from devcli.notices import NoticeLevel, activity, notify
+from devcli.units import human_size
 
 # ggml type ids, and the bytes one cached value takes in that type.
 CACHE_TYPES: dict[str, tuple[int, float]] = {
@@ -158,7 +157,7 @@ class LlamaLog:
             message = text.decode("utf-8", errors="replace")
             self.lines.append(message)
             if self.verbose:
-                print(message, end="", file=sys.stderr, flush=True)
+                notify(message.rstrip("\n"), NoticeLevel.LOG)
 
         global _INSTALLED_LOG
         self._callback = receive
@@ -171,19 +170,6 @@ class LlamaLog:
         failing = [line for line in lines if "error" in line.lower()]
         chosen = failing[-1] if failing else (lines[-1] if lines else "")
         return chosen.split("error loading model: ")[-1].strip()
-
-
-def _with_spinner(label: str, action: Callable[[], Any]) -> Any:
-    if not (sys.stderr is not None and sys.stderr.isatty()):
-        print(f"devcli: loading {label} …", file=sys.stderr, flush=True)
-        return action()
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    columns = (SpinnerColumn(), TextColumn("loading {task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        progress.add_task(label, total=None)
-        return action()
 
 
 def load_llama(plan: LoadPlan, label: str) -> tuple[Any, float]:
@@ -209,7 +195,8 @@ def load_llama(plan: LoadPlan, label: str) -> tuple[Any, float]:
         options["seed"] = plan.seed
     started = time.monotonic()
     try:
-        llama = _with_spinner(label, lambda: llama_cpp.Llama(**options))
+        with activity(f"loading {label}"):
+            llama = llama_cpp.Llama(**options)
     except (ValueError, RuntimeError, OSError) as exc:
         detail = log.last_error() or str(exc)
         raise ModelError(f"llama.cpp could not load {plan.path.name}: {detail}") from exc

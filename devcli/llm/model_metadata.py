@@ -7,7 +7,7 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
-from devcli.llm.models import ModelError
+from devcli.llm.model_cards import ModelError
 
 _MAGIC = b"GGUF"
 _SCALARS = {

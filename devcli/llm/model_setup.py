@@ -1,47 +1,46 @@
 """From settings to a running local backend: find or download the GGUF, load it, and choose
 how prompts are written (mistral-common with the model's tekken.json, else the GGUF's template)."""
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from devcli.config import Settings
+from devcli.llm.companion_files import (
+    find_tokenizer_file,
+    load_mistral_tokenizer,
+    official_system_prompt,
+)
 from devcli.llm.cpu_repack import CpuRepack, apply_repack
 from devcli.llm.decode_probe import ProbeRequest
 from devcli.llm.formats.chat_format import ChatFormat
-from devcli.llm.formats.history import PromptError, PromptRenderer
 from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
 from devcli.llm.formats.mistral_tokens import MistralControls
+from devcli.llm.formats.prompt_renderer import PromptError, PromptRenderer
 from devcli.llm.formats.template import ChatTemplatePrompt
 from devcli.llm.formats.token_text import TokenPieces
 from devcli.llm.hub_access import hub_reach
-from devcli.llm.local import LocalBackend, SamplingParams
-from devcli.llm.model_download import MissingModelError, find_or_plan, progress_wanted
-from devcli.llm.model_download import download as download_gguf
-from devcli.llm.model_loading import LoadPlan, cache_type, load_llama, plan_load
-from devcli.llm.model_metadata import read_gguf_facts
-from devcli.llm.model_system_prompt import official_system_prompt
-from devcli.llm.model_vocab import LlamaPieces
-from devcli.llm.models import (
+from devcli.llm.local import LocalBackend
+from devcli.llm.model_cards import (
     HubModel,
     LocalModel,
     ModelCard,
     ModelError,
-    SamplingDefaults,
     ToolFormat,
     card_for_name,
     card_for_source,
     parse_model_reference,
+    sampling_for,
 )
+from devcli.llm.model_download import MissingModelError, find_or_plan
+from devcli.llm.model_download import download as download_gguf
+from devcli.llm.model_loading import LoadPlan, cache_type, load_llama, plan_load
+from devcli.llm.model_metadata import read_gguf_facts
+from devcli.llm.model_vocab import LlamaPieces
 from devcli.llm.runtime_facts import read_runtime_facts
 from devcli.llm.runtime_guard import RuntimeDecision, decide_runtime
 from devcli.llm.runtime_verdicts import VerdictStore
-from devcli.llm.tokenizers import find_tokenizer_file, load_mistral_tokenizer
+from devcli.notices import notify, warn
 from devcli.paths import cache_dir
-
-
-def notice(text: str) -> None:
-    print(f"devcli: {text}", file=sys.stderr, flush=True)
 
 
 def locate_model(settings: Settings, download: bool = True) -> tuple[Path, ModelCard | None]:
@@ -60,22 +59,7 @@ def locate_model(settings: Settings, download: bool = True) -> tuple[Path, Model
         reach = hub_reach()
         why = "not downloaded yet" if reach.reachable else (reach.detail or "offline")
         raise MissingModelError(source, found.filename, found.size, why, reach.reachable)
-    return download_gguf(found, show_progress=progress_wanted()), card
-
-
-def sampling_for(settings: Settings, card: ModelCard | None) -> SamplingParams:
-    defaults = card.sampling if card is not None else SamplingDefaults()
-
-    def pick(value: Any, default: Any) -> Any:
-        return default if value is None else value
-
-    return SamplingParams(
-        temperature=pick(settings.temperature, defaults.temperature),
-        top_p=pick(settings.top_p, defaults.top_p),
-        top_k=pick(settings.top_k, defaults.top_k),
-        min_p=pick(settings.min_p, defaults.min_p),
-        repeat_penalty=pick(settings.repeat_penalty, defaults.repeat_penalty),
-    )
+    return download_gguf(found), card
 
 
 def _vocab_controls(vocab: LlamaPieces) -> MistralControls | None:
@@ -96,8 +80,8 @@ def _mistral_renderer(
     except PromptError as exc:
         raise ModelError(f"{tokenizer_file}: {exc}") from exc
     if renderer.vocab_size != vocab.vocab_size:
-        notice(
-            f"warning: {tokenizer_file} has {renderer.vocab_size} tokens but the model has "
+        warn(
+            f"{tokenizer_file} has {renderer.vocab_size} tokens but the model has "
             f"{vocab.vocab_size}; ignoring it"
         )
         return None
@@ -142,7 +126,7 @@ def choose_chat_format(
         renderer, pieces, controls = mistral, mistral.pieces, mistral.controls
     else:
         if card is not None and card.tokenizer_version is not None:
-            notice(
+            notify(
                 f"no tekken.json for {card.title} (offline, or not downloaded yet): prompts come "
                 "from the GGUF's chat template, which may differ slightly from the training format"
             )
@@ -161,7 +145,7 @@ def _system_prompt(settings: Settings, path: Path, card: ModelCard | None) -> st
         return None
     text = official_system_prompt(path, card)
     if text is None:
-        notice("this model has no official system prompt available; using devcli's own")
+        notify("this model has no official system prompt available; using devcli's own")
     return text
 
 
@@ -180,9 +164,9 @@ def choose_runtime(plan: LoadPlan, settings: Settings) -> RuntimeDecision:
     store = VerdictStore(cache_dir() / "runtime-verdicts.json")
     decision = decide_runtime(request, CpuRepack(settings.cpu_repack), read_runtime_facts(), store)
     if decision.notice:
-        notice(decision.notice)
+        notify(decision.notice)
     if decision.probed and settings.verbose:
-        notice(f"checked that llama.cpp runs this model here in {decision.probe_seconds:.1f} s")
+        notify(f"checked that llama.cpp runs this model here in {decision.probe_seconds:.1f} s")
     return decision
 
 
@@ -194,7 +178,7 @@ def build_local_backend(settings: Settings, download: bool = True) -> LocalBacke
     card = card or card_for_name(facts.name)
     plan, warnings = plan_load(path, settings, facts)
     for warning in warnings:
-        notice(f"warning: {warning}")
+        warn(warning)
     label = f"{card.title} ({path.name})" if card is not None else path.name
     apply_repack(choose_runtime(plan, settings).repack)
     llama, _seconds = load_llama(plan, label)

@@ -6,22 +6,19 @@ and assistant `content` is a string, never null.
 """
 
 import base64
-import hashlib
 import json
-import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from devcli.events import ToolCall
-from devcli.ids import is_valid_tool_call_id
-from devcli.llm.base import ChatMessage, Role
+from devcli.ids import stable_tool_call_id
+from devcli.llm.backend import Backend, ChatMessage, ImageError, Role
 from devcli.llm.formats.openhands_text import describe_tools, render_call, render_result
+from devcli.tool_schema import ToolSchemas
 
 Message = dict[str, Any]
-Schemas = Sequence[Mapping[str, Any]]
 
-_ID_ALPHABET = string.ascii_letters + string.digits
 _IMAGE_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -32,28 +29,10 @@ _IMAGE_TYPES = {
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
-class ImageError(ValueError):
-    """An image that cannot be attached; the message names the file."""
-
-
-@runtime_checkable
-class AcceptsImages(Protocol):
-    """A backend that can send images with the task."""
-
-    def attach_images(self, paths: Sequence[Path]) -> None: ...
-
-
 def wire_id(call_id: str) -> str:
     """A valid id as it is; any other id mapped to a stable one, so that a call and its
     result still match and the request prefix stays the same from turn to turn."""
-    if is_valid_tool_call_id(call_id):
-        return call_id
-    number = int.from_bytes(hashlib.sha256(call_id.encode()).digest()[:8], "big")
-    chars = []
-    for _ in range(9):
-        number, digit = divmod(number, len(_ID_ALPHABET))
-        chars.append(_ID_ALPHABET[digit])
-    return "".join(chars)
+    return stable_tool_call_id(call_id)
 
 
 def wire_arguments(call: ToolCall) -> str:
@@ -134,7 +113,7 @@ def _append_user_text(wire: list[Message], text: str) -> None:
 
 
 def text_format_messages(
-    messages: Sequence[ChatMessage], schemas: Schemas, images: Sequence[Path] = ()
+    messages: Sequence[ChatMessage], schemas: ToolSchemas, images: Sequence[Path] = ()
 ) -> list[Message]:
     """Messages for OpenHands' text tool-call format: the tools are described in the system
     prompt, calls are written into assistant text and results come back as user text."""
@@ -162,8 +141,8 @@ def text_format_messages(
     return wire
 
 
-def attach_task_images(backend: object, paths: Sequence[Path]) -> None:
+def attach_task_images(backend: Backend, paths: Sequence[Path]) -> None:
     """Give the task's images to the backend; ImageError when it cannot take them."""
-    if not isinstance(backend, AcceptsImages):
+    if not backend.accepts_images:
         raise ImageError("--image needs a remote model that accepts images (--endpoint/--provider)")
     backend.attach_images(paths)

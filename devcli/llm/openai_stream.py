@@ -7,19 +7,19 @@ index 0 for every call, or omit the index; reasoning arrives as `reasoning_conte
 """
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from devcli.events import AssistantTurn, ToolCall, Usage
-from devcli.llm.base import TextSink
+from devcli.llm.backend import TextSink
+from devcli.llm.formats.call_text import HeldBackText, make_tool_call
 from devcli.llm.formats.text_calls import parse_text_tool_calls
 from devcli.llm.retry import StreamBroken
-from devcli.llm.tool_call_json import make_tool_call
+from devcli.tool_schema import ToolSchemas
 
 # Text from one of these on is a tool call written as text: it is parsed, not shown.
-_CALL_MARKERS = ("[TOOL_CALLS]", "<function=")
 
 
 class EmptyStream(StreamBroken):
@@ -87,30 +87,15 @@ class _TextRelay:
 
     def __init__(self, sink: TextSink | None) -> None:
         self.sink = sink
-        self.held = ""
-        self.stopped = False
+        self._held = HeldBackText()
 
     def feed(self, text: str) -> None:
-        if self.sink is None or self.stopped:
-            return
-        self.held += text
-        for marker in _CALL_MARKERS:
-            found = self.held.find(marker)
-            if found >= 0:
-                self._emit(self.held[:found])
-                self.stopped = True
-                return
-        keep = max(
-            (n for m in _CALL_MARKERS for n in range(1, len(m)) if self.held.endswith(m[:n])),
-            default=0,
-        )
-        self._emit(self.held[: len(self.held) - keep])
-        self.held = self.held[len(self.held) - keep :]
+        if self.sink is not None:
+            self._emit(self._held.feed(text))
 
     def flush(self) -> None:
-        if not self.stopped:
-            self._emit(self.held)
-        self.held = ""
+        if self.sink is not None:
+            self._emit(self._held.flush())
 
     def _emit(self, text: str) -> None:
         if text and self.sink is not None:
@@ -151,9 +136,7 @@ class TurnAssembler:
                 self._take_delta(choice.message)
             self.finish_reason = choice.finish_reason or "stop"
 
-    def turn(
-        self, tool_names: Collection[str], schemas: Sequence[Mapping[str, Any]] = ()
-    ) -> AssistantTurn:
+    def turn(self, tool_names: Collection[str], schemas: ToolSchemas = ()) -> AssistantTurn:
         self._relay.flush()
         content = "".join(self._text).strip()
         calls = tuple(call.to_tool_call() for call in self._calls if call.name or call.arguments)

@@ -4,7 +4,6 @@ Mistral's API) through the `openai` SDK, with retries and tolerant tool-call rea
 import contextlib
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -15,8 +14,9 @@ from pydantic import BaseModel
 
 from devcli.config import Settings
 from devcli.events import AssistantTurn
-from devcli.llm.base import BackendError, ChatMessage, ContextOverflowError, TextSink
+from devcli.llm.backend import BackendError, ChatMessage, ContextOverflowError, TextSink
 from devcli.llm.formats.openhands_text import STOP_WORD
+from devcli.llm.model_cards import card_for_name, sampling_for
 from devcli.llm.openai_messages import image_part, native_messages, text_format_messages
 from devcli.llm.openai_stream import EmptyStream, TurnAssembler
 from devcli.llm.providers import Endpoint, resolve_endpoint
@@ -38,6 +38,8 @@ from devcli.llm.server_info import (
     served_models,
 )
 from devcli.llm.server_window import probe_window
+from devcli.notices import Notice, NoticeLevel, NoticeSink, publish
+from devcli.tool_schema import ToolSchemas
 
 T = TypeVar("T")
 
@@ -46,30 +48,14 @@ BROKEN_OFF = " [broken off; asking again]\n"
 NOTICEABLE_WAIT = 2.0  # seconds
 
 
-class Notice(BaseModel):
-    """Something the user may want to know while a turn is on its way (a retry, a fallback)."""
-
-    text: str
-    wait: float = 0.0  # seconds devcli is about to wait
-
-
-NoticeSink = Callable[[Notice], None]
-
 # Fields outside the OpenAI schema: llama.cpp, vLLM, LM Studio and Ollama take them, strict
 # APIs refuse the whole request, so they are dropped once a server names one in an error.
 OPTIONAL_FIELDS = ("top_k", "min_p", "repeat_penalty", "stream_options")
 
 
-def card_sampling(model: str, reasoning_effort: str | None) -> dict[str, float | int]:
-    """The model card's sampling: Devstral's (also used for unknown models) or Mistral Small 4's."""
-    name = model.lower()
-    if "small-4" in name or "2603" in name:
-        return {"temperature": 0.7 if reasoning_effort == "high" else 0.15}
-    return {"temperature": 0.15, "top_p": 0.95, "top_k": 64, "min_p": 0.01}
-
-
 class RemoteBackend:
     kind = "remote"
+    accepts_images = True  # sent with the task; a server without vision refuses the request
 
     def __init__(
         self,
@@ -78,7 +64,7 @@ class RemoteBackend:
         *,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], Any] = time.sleep,
-        on_notice: NoticeSink | None = None,
+        notices: NoticeSink | None = None,
         on_reasoning: TextSink | None = None,
         choose: ModelChooser | None = None,
     ) -> None:
@@ -87,7 +73,7 @@ class RemoteBackend:
         self.policy = policy or RetryPolicy(tries=max(1, settings.tries))
         self.model_name = endpoint.model or ""
         self.context_window: int | None = None  # when the server's model list says
-        self.on_notice = on_notice
+        self.notices: NoticeSink = notices or self._shown_notice
         self.on_reasoning = on_reasoning
         self._sleep = sleep
         self._choose = choose
@@ -109,7 +95,7 @@ class RemoteBackend:
     def next_turn(
         self,
         messages: list[ChatMessage],
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         on_text: TextSink | None = None,
     ) -> AssistantTurn:
         shown = _ShownText(on_text)
@@ -123,6 +109,9 @@ class RemoteBackend:
 
     def close(self) -> None:
         self._client.close()
+
+    def count_prompt_tokens(self, messages: list[ChatMessage], tools: ToolSchemas) -> int | None:
+        return None  # only the server's answer tells
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -157,7 +146,7 @@ class RemoteBackend:
             found = probe_window(self.endpoint.base_url, self.model_name, self.endpoint.api_key)
             self.context_window = found.window
             if found.warning:
-                print(f"devcli: warning: {found.warning}", file=sys.stderr, flush=True)
+                self.notices(Notice(text=found.warning, level=NoticeLevel.WARNING))
 
     # -- one request ----------------------------------------------------------------------
 
@@ -171,9 +160,9 @@ class RemoteBackend:
         )
 
     def _ask(
-        self, messages: list[ChatMessage], tools: list[dict[str, Any]], on_text: TextSink | None
+        self, messages: list[ChatMessage], tools: ToolSchemas, on_text: TextSink | None
     ) -> AssistantTurn:
-        names = [str(tool.get("function", tool).get("name")) for tool in tools]
+        names = [tool.name for tool in tools]
         wire = self._wire_messages(messages, tools)
         try:
             assembler = self._answer(wire, tools, on_text)
@@ -185,9 +174,7 @@ class RemoteBackend:
             return self._ask(messages, tools, on_text)
         return assembler.turn(names, tools if self._text_tools else ())
 
-    def _answer(
-        self, wire: Any, tools: list[dict[str, Any]], on_text: TextSink | None
-    ) -> TurnAssembler:
+    def _answer(self, wire: Any, tools: ToolSchemas, on_text: TextSink | None) -> TurnAssembler:
         if self._streaming:
             try:
                 return self._streamed(wire, self._body(tools), on_text)
@@ -198,23 +185,21 @@ class RemoteBackend:
                 self._notice(Notice(text="empty stream; asking without streaming from now"))
         return self._whole(wire, self._body(tools), on_text)
 
-    def _body(self, tools: list[dict[str, Any]]) -> dict[str, Any]:
+    def _body(self, tools: ToolSchemas) -> dict[str, Any]:
         """Everything but `model`, `messages` and `stream`, which the SDK call names."""
         body: dict[str, Any] = {}
         if self._text_tools:
             body["stop"] = [STOP_WORD]
         elif tools:
-            body["tools"] = tools
+            body["tools"] = [tool.wire() for tool in tools]
             body["tool_choice"] = "auto"
         settings = self.settings
-        sampling: dict[str, Any] = {
-            **card_sampling(self.model_name, settings.reasoning_effort),
-            **{
-                key: value
-                for key in ("temperature", "top_p", "top_k", "min_p", "repeat_penalty")
-                if (value := getattr(settings, key)) is not None
-            },
-        }
+        chosen = sampling_for(settings, card_for_name(self.model_name))
+        # repeat_penalty goes only when set: servers apply their own by default.
+        sent = {"temperature", "top_p", "top_k", "min_p"}
+        if settings.repeat_penalty is not None:
+            sent.add("repeat_penalty")
+        sampling: dict[str, Any] = chosen.model_dump(include=sent)
         if settings.seed is not None:
             # Mistral's API calls the seed `random_seed`.
             body["random_seed" if self.endpoint.provider == "mistral" else "seed"] = settings.seed
@@ -230,7 +215,7 @@ class RemoteBackend:
                 body.pop(key, None)
         return body
 
-    def _wire_messages(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> Any:
+    def _wire_messages(self, messages: list[ChatMessage], tools: ToolSchemas) -> Any:
         if self._text_tools:
             return text_format_messages(messages, tools, self._images)
         return native_messages(messages, self._images)
@@ -279,8 +264,14 @@ class RemoteBackend:
     # -- messages for the user ------------------------------------------------------------
 
     def _notice(self, notice: Notice) -> None:
-        if self.on_notice is not None:
-            self.on_notice(notice)
+        self.notices(notice)
+
+    def _shown_notice(self, notice: Notice) -> None:
+        """Without a sink of its own: a wait long enough to wonder about, and warnings,
+        always reach the user; the rest with --verbose."""
+        shown = notice.wait >= NOTICEABLE_WAIT or notice.level is NoticeLevel.WARNING
+        if self.settings.verbose or shown:
+            publish(notice)
 
     def _notice_retry(self, failure: Failure, wait: float, next_try: int) -> None:
         self._notice(
@@ -346,29 +337,6 @@ def _names_optional_field(exc: openai.APIStatusError) -> bool:
     return any(field in text for field in OPTIONAL_FIELDS)
 
 
-def _stderr_notice(verbose: bool) -> NoticeSink:
-    """Notices go to stderr: a wait long enough to wonder about always, the rest with
-    --verbose."""
-
-    def show(notice: Notice) -> None:
-        if verbose or notice.wait >= NOTICEABLE_WAIT:
-            print(f"devcli: {notice.text}", file=sys.stderr, flush=True)
-
-    return show
-
-
-def _stderr_reasoning() -> TextSink | None:
-    """Reasoning, dimmed, on a terminal's stderr; not mixed into pipes."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(text: str) -> None:
-        sys.stderr.write(f"\x1b[2m{text}\x1b[0m")
-        sys.stderr.flush()
-
-    return show
-
-
 def build_remote_backend(
     settings: Settings,
     environ: Mapping[str, str] | None = None,
@@ -379,13 +347,7 @@ def build_remote_backend(
     whose model list does not settle which model to use; an unreachable server is reported
     by the first turn instead, as a backend failure."""
     endpoint = resolve_endpoint(settings, os.environ if environ is None else environ)
-    backend = RemoteBackend(
-        endpoint,
-        settings,
-        on_notice=_stderr_notice(settings.verbose),
-        on_reasoning=_stderr_reasoning(),
-        choose=choose,
-    )
+    backend = RemoteBackend(endpoint, settings, choose=choose)
     with contextlib.suppress(RemoteFailure):  # asked again, with retries, by the first turn
         backend.learn_from_server(tries=1)
     return backend

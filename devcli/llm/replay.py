@@ -1,14 +1,17 @@
 """A backend that plays back recorded assistant turns: reproducible sessions, tests, demos."""
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from devcli.events import AssistantTurn
-from devcli.llm.base import BackendError, ChatMessage, TextSink
-from devcli.llm.tool_call_json import make_tool_call
+from devcli.llm.backend import BackendError, ChatMessage, ImageError, TextSink
+from devcli.llm.formats.call_text import make_tool_call
+from devcli.notices import NoticeSink, publish
+from devcli.tool_schema import ToolSchemas
 
 
 class ReplayFileError(ValueError):
@@ -67,11 +70,21 @@ def load_turns(path: Path) -> list[AssistantTurn]:
 
 class ReplayBackend:
     kind = "replay"
+    accepts_images = False
+    context_window: int | None = None  # the recorded model's is not known
+    on_reasoning: TextSink | None = None
 
     def __init__(self, turns: list[AssistantTurn], model_name: str = "replay") -> None:
         self._turns = list(turns)
         self._next = 0
         self.model_name = model_name
+        self.notices: NoticeSink = publish
+
+    def count_prompt_tokens(self, messages: list[ChatMessage], tools: ToolSchemas) -> int | None:
+        return None
+
+    def attach_images(self, paths: Sequence[Path]) -> None:
+        raise ImageError("a replay takes no images")
 
     @classmethod
     def from_file(cls, path: Path) -> "ReplayBackend":
@@ -80,7 +93,7 @@ class ReplayBackend:
     def next_turn(
         self,
         messages: list[ChatMessage],
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         on_text: TextSink | None = None,
     ) -> AssistantTurn:
         if self._next >= len(self._turns):

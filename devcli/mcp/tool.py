@@ -10,6 +10,7 @@ from devcli.mcp.connection import RemoteTool
 from devcli.mcp.manager import McpCallError
 from devcli.mcp.results import tool_result
 from devcli.mcp.schema import model_schema
+from devcli.tool_schema import FunctionSpec, ToolSchema
 from devcli.tools.base import Tool, ToolArgs, ToolResult
 
 MAX_DESCRIPTION_CHARS = 2_000
@@ -45,7 +46,7 @@ class McpTool(Tool[McpArguments]):
             text = text[: MAX_DESCRIPTION_CHARS - 1].rstrip() + "…"
         return f"{text}\n(`{self.remote.name}` of the MCP server `{self.server}`.)"
 
-    def schema(self, compact: bool = False) -> dict[str, Any]:
+    def schema(self, compact: bool = False) -> ToolSchema:
         description = self.description()
         parameters = self._parameters
         if compact:
@@ -58,10 +59,9 @@ class McpTool(Tool[McpArguments]):
                     for name, prop in parameters["properties"].items()
                 },
             }
-        return {
-            "type": "function",
-            "function": {"name": self.name, "description": description, "parameters": parameters},
-        }
+        return ToolSchema(
+            function=FunctionSpec(name=self.name, description=description, parameters=parameters)
+        )
 
     def parse_arguments(self, arguments: dict[str, Any]) -> McpArguments:
         self._checker.check(arguments)

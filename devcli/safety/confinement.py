@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from devcli.safety.shell_model import UNKNOWN, ShellEnvironment
-from devcli.safety.shell_wrappers import commands_of
 from devcli.safety.targets import is_within
+from devcli.shell_syntax.simple_commands import UNKNOWN, ShellEnvironment
+from devcli.shell_syntax.wrappers import commands_of
 
 # fmt: off
 _CREDENTIAL_NAMES = (

@@ -7,24 +7,9 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+from devcli.git_command import GitMissing, git_command
 from devcli.safety.gate_rules import GateContext
-from devcli.safety.shell_model import UNKNOWN
-
-
-def repository_root(workspace: Path) -> Path:
-    """The top of the git work tree around `workspace`, or `workspace` itself."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(workspace), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return workspace.resolve()
-    top = result.stdout.strip()
-    return Path(top).resolve() if result.returncode == 0 and top else workspace.resolve()
+from devcli.shell_syntax.simple_commands import UNKNOWN
 
 
 def parent_pid(pid: int) -> int | None:
@@ -61,19 +46,14 @@ def has_uncommitted_changes(cwd: str, pathspecs: Sequence[str]) -> bool:
     """Tracked files under `pathspecs` (all when empty) that differ from HEAD or the index."""
     if UNKNOWN in cwd or any(UNKNOWN in spec for spec in pathspecs):
         return True
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    args = ["status", "--porcelain", "-z", "--untracked-files=no", "--", *pathspecs]
     try:
-        result = subprocess.run(
-            ["git", "status", "--porcelain", "-z", "--untracked-files=no", "--", *pathspecs],
-            cwd=cwd,
-            capture_output=True,
-            env=env,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        result = git_command(args, cwd=cwd, timeout=30)
+    except GitMissing:
         return True
-    if result.returncode != 0:
+    if result.timed_out:
+        return True
+    if not result.ok:
         return False  # not a repository, or a pathspec git rejects: the command fails too
     return bool(result.stdout.strip(b"\0"))
 

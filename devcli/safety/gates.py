@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 
 from devcli.safety.gate_rules import GateContext, GateRule, Violation
 from devcli.safety.gates_git import check_git
-from devcli.safety.shell_model import OWN_JOB, UNKNOWN, ShellEnvironment, SimpleCommand
-from devcli.safety.shell_wrappers import PRIVILEGE_COMMANDS, SHELLS, commands_of
 from devcli.safety.targets import Places, Target, resolve_target
+from devcli.shell_syntax.simple_commands import OWN_JOB, UNKNOWN, ShellEnvironment, SimpleCommand
+from devcli.shell_syntax.wrappers import PRIVILEGE_COMMANDS, SHELLS, commands_of
 
 DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lwp-request"})
 CODE_RUNNERS = SHELLS | frozenset(

@@ -5,7 +5,7 @@ import posixpath
 from collections.abc import Iterator
 
 from devcli.safety.gate_rules import GateContext, GateRule, Violation
-from devcli.safety.shell_model import UNKNOWN, SimpleCommand
+from devcli.shell_syntax.simple_commands import UNKNOWN, SimpleCommand
 
 # Global options of git that take a separate value.
 _GLOBAL_VALUED = frozenset(

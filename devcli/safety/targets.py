@@ -10,8 +10,8 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from devcli.safety.shell_model import UNKNOWN
-from devcli.safety.shell_wrappers import FOUND
+from devcli.shell_syntax.simple_commands import UNKNOWN
+from devcli.shell_syntax.wrappers import FOUND
 
 _GLOB_CHARS = ("*", "?", "[", FOUND)
 

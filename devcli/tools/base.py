@@ -1,12 +1,16 @@
-"""The tool protocol: pydantic arguments, a generated JSON schema, a typed result."""
+"""The tool protocol: pydantic arguments, a generated JSON schema, a typed result; what a
+call declares about itself (does it change files, what consent it needs); and the hooks that
+see each call before it runs, with the person they may ask."""
 
 from abc import ABC, abstractmethod
-from typing import Any, Generic, TypeVar
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from devcli.events import TaskCompleted
+from devcli.events import TaskCompleted, ToolCall
 from devcli.prompt_files import read_prompt
+from devcli.tool_schema import FunctionSpec, ToolSchema
 
 
 class ToolArgs(BaseModel):
@@ -30,6 +34,25 @@ class ArgumentError(ValueError):
     """Arguments that do not match a tool's schema; the message is written for the model."""
 
 
+class ConsentKind(StrEnum):
+    NONE = "none"  # reads or talks only: never asked about
+    EDIT = "edit"  # writes a file the call names
+    COMMAND = "command"  # runs something
+
+
+class Consent(BaseModel):
+    """What running a call asks of the person, in approval modes that ask."""
+
+    kind: ConsentKind
+    # What an "always" answer covers, e.g. "`git status` commands" or "edits".
+    scope: str = ""
+    path: str | None = None  # the file an edit writes
+
+    @classmethod
+    def none(cls) -> "Consent":
+        return cls(kind=ConsentKind.NONE)
+
+
 A = TypeVar("A", bound=ToolArgs)
 
 
@@ -39,11 +62,20 @@ class Tool(ABC, Generic[A]):
     # Set when the person declared this tool safe to run without asking (a trusted MCP server).
     runs_without_approval: bool = False
 
+    def consent(self, args: A) -> Consent:
+        """The consent a call needs; by default a command, each tool its own scope."""
+        return Consent(kind=ConsentKind.COMMAND, scope=f"`{self.name}` calls")
+
+    def changes_files(self, args: A) -> bool:
+        """Whether the call may change files in the work tree (a checkpoint is taken first).
+        Anything not known to only read is assumed to write."""
+        return True
+
     def description(self) -> str:
         return read_prompt(f"tools/{self.name}.md").strip()
 
-    def schema(self, compact: bool = False) -> dict[str, Any]:
-        """The OpenAI/Mistral `tools` entry.
+    def schema(self, compact: bool = False) -> ToolSchema:
+        """What the model is told about the tool.
 
         `compact` (for windows of a few thousand tokens) keeps the first sentence of the
         description and drops the parameters' descriptions.
@@ -54,14 +86,9 @@ class Tool(ABC, Generic[A]):
             description = description.split("\n")[0].split(". ")[0].strip().rstrip(".") + "."
             for prop in parameters.get("properties", {}).values():
                 prop.pop("description", None)
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": description,
-                "parameters": parameters,
-            },
-        }
+        return ToolSchema(
+            function=FunctionSpec(name=self.name, description=description, parameters=parameters)
+        )
 
     def parse_arguments(self, arguments: dict[str, Any]) -> A:
         try:
@@ -108,3 +135,32 @@ def simplify_schema(schema: dict[str, Any]) -> dict[str, Any]:
         else:
             result[key] = value
     return result
+
+
+class Refusal(BaseModel):
+    """Why a call was not run; the model reads `reason`."""
+
+    reason: str
+
+
+class Approver(Protocol):
+    """Someone who answers yes or no: the person at the terminal or in the editor. Headless
+    runs have none."""
+
+    def confirm(self, question: str, detail: str = "") -> bool: ...
+
+
+class CallHook(ABC):
+    """Sees each tool call before it runs and may refuse it; told when a step begins and
+    when the session ends."""
+
+    @abstractmethod
+    def before(self, call: ToolCall, tool: Tool[Any], args: ToolArgs) -> Refusal | None: ...
+
+    def begin_step(self, step: int) -> None:
+        """A new model turn's calls are about to run (most hooks keep no per-step state)."""
+        return None
+
+    def close(self) -> None:
+        """The session is over: release what the hook holds (most hold nothing)."""
+        return None

@@ -6,7 +6,9 @@ from typing import Literal
 import bashlex
 from pydantic import Field
 
-from devcli.tools.base import Tool, ToolArgs, ToolResult
+from devcli.shell_syntax.read_only import is_read_only
+from devcli.shell_syntax.scopes import command_scope
+from devcli.tools.base import Consent, ConsentKind, Tool, ToolArgs, ToolResult
 from devcli.tools.shell_session import CONTROL_KEYS, CommandOutcome, ShellError, ShellSession, Stop
 from devcli.truncation import cut_middle
 
@@ -36,6 +38,11 @@ class BashArgs(ToolArgs):
     )
 
 
+def is_plain_input(args: BashArgs) -> bool:
+    """Waiting for output or pressing a control key: nothing new is asked of the shell."""
+    return args.is_input == "true" and (not args.command.strip() or args.command in CONTROL_KEYS)
+
+
 def count_top_level_commands(command: str) -> int:
     """How many commands separated by newlines; 1 when bashlex cannot tell (heredocs)."""
     try:
@@ -58,6 +65,16 @@ class BashTool(Tool[BashArgs]):
         self.soft_timeout = soft_timeout
         self.hard_timeout = hard_timeout
         self._shell: ShellSession | None = None
+
+    def consent(self, args: BashArgs) -> Consent:
+        if args.is_input == "true":
+            return Consent.none()  # input for a command that was already approved
+        return Consent(kind=ConsentKind.COMMAND, scope=f"`{command_scope(args.command)}` commands")
+
+    def changes_files(self, args: BashArgs) -> bool:
+        if args.is_input == "true":
+            return not is_plain_input(args)
+        return not is_read_only(args.command)
 
     @property
     def shell(self) -> ShellSession:

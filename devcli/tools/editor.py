@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from devcli.tools.base import Tool, ToolArgs, ToolResult
+from devcli.tools.base import Consent, ConsentKind, Tool, ToolArgs, ToolResult
 from devcli.tools.file_store import DiskFiles, FileStore
 from devcli.tools.text_file import FileRefused, TextFile
 from devcli.truncation import clip_end
@@ -76,6 +76,14 @@ class EditorTool(Tool[EditorArgs]):
         self._history: defaultdict[Path, deque[bytes | None]] = defaultdict(
             lambda: deque(maxlen=UNDO_LEVELS)
         )
+
+    def consent(self, args: EditorArgs) -> Consent:
+        if args.command == "view":
+            return Consent.none()
+        return Consent(kind=ConsentKind.EDIT, scope="edits", path=args.path)
+
+    def changes_files(self, args: EditorArgs) -> bool:
+        return args.command != "view"
 
     def execute(self, args: EditorArgs) -> ToolResult:
         try:

@@ -3,7 +3,7 @@
 from pydantic import Field
 
 from devcli.events import TaskCompleted
-from devcli.tools.base import FinishRequest, Tool, ToolArgs, ToolResult
+from devcli.tools.base import Consent, FinishRequest, Tool, ToolArgs, ToolResult
 
 
 class FinishArgs(ToolArgs):
@@ -16,6 +16,12 @@ class FinishArgs(ToolArgs):
 class FinishTool(Tool[FinishArgs]):
     name = "finish"
     args_model = FinishArgs
+
+    def consent(self, args: FinishArgs) -> Consent:
+        return Consent.none()  # only talks
+
+    def changes_files(self, args: FinishArgs) -> bool:
+        return False
 
     def execute(self, args: FinishArgs) -> ToolResult:
         request = FinishRequest(message=args.message, task_completed=args.task_completed)

@@ -120,6 +120,10 @@ class GitTool(Tool[GitArgs]):
     name = "git"
     args_model = GitArgs
 
+    def changes_files(self, args: GitArgs) -> bool:
+        # It reads, commits or makes branches; the work tree's files stay as they are.
+        return False
+
     def __init__(self, cwd: Path, allow_commit: CommitPermission = False) -> None:
         """`allow_commit`: True when the user asked for commits, or a callable that asks the
         user about each commit and answers whether it may go ahead."""

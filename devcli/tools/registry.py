@@ -7,11 +7,12 @@ from typing import Any
 
 from devcli.config import ConfigError, Settings
 from devcli.events import ToolCall
-from devcli.tools.base import ArgumentError, Tool, ToolArgs
+from devcli.tool_schema import ToolSchema
+from devcli.tools.base import Approver, ArgumentError, Tool, ToolArgs
 from devcli.tools.bash import BashTool
 from devcli.tools.editor import EditorTool
 from devcli.tools.finish import FinishTool
-from devcli.tools.git_ops.commit import Confirmer, ask_before_commit
+from devcli.tools.git_ops.commit import ask_before_commit
 from devcli.tools.git_tool import CommitPermission, GitTool
 from devcli.tools.think import ThinkTool
 
@@ -24,7 +25,7 @@ class ToolBox:
         self.tools: dict[str, Tool[Any]] = {tool.name: tool for tool in tools}
         # Small context windows get one-paragraph descriptions.
         self.compact_descriptions = False
-        self._schemas: dict[bool, list[dict[str, Any]]] = {}
+        self._schemas: dict[bool, list[ToolSchema]] = {}
         self._releases: list[Callable[[], None]] = []
 
     @classmethod
@@ -32,7 +33,7 @@ class ToolBox:
         cls,
         cwd: Path,
         settings: Settings | None = None,
-        approver: Confirmer | None = None,
+        approver: Approver | None = None,
     ) -> "ToolBox":
         """The standard tools less those `settings.tools` leaves out. Commits are allowed by
         `settings.commit`, else asked of `approver` one by one, else refused."""
@@ -56,7 +57,7 @@ class ToolBox:
         self._releases.append(release)
         self._schemas.clear()
 
-    def schemas(self) -> list[dict[str, Any]]:
+    def schemas(self) -> list[ToolSchema]:
         """The tools' schemas, built once: every step and every token count asks for them."""
         compact = self.compact_descriptions
         if compact not in self._schemas:

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from devcli.tools.base import Tool, ToolArgs, ToolResult
+from devcli.tools.base import Consent, Tool, ToolArgs, ToolResult
 
 
 class ThinkArgs(ToolArgs):
@@ -12,6 +12,12 @@ class ThinkArgs(ToolArgs):
 class ThinkTool(Tool[ThinkArgs]):
     name = "think"
     args_model = ThinkArgs
+
+    def consent(self, args: ThinkArgs) -> Consent:
+        return Consent.none()  # only talks
+
+    def changes_files(self, args: ThinkArgs) -> bool:
+        return False
 
     def execute(self, args: ThinkArgs) -> ToolResult:
         return ToolResult(content="Your thought has been recorded.")

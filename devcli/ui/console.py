@@ -34,7 +34,7 @@ from devcli.events import (
 )
 from devcli.ui.edit_preview import edit_diff
 from devcli.ui.plain import describe_call, fold_lines, shown_path
-from devcli.ui.status import SessionStats, stats_of, status_line
+from devcli.ui.session_stats import SessionStats, stats_of, status_line
 
 RESULT_LINES = 6
 VIEW_LINES = 3

@@ -3,10 +3,8 @@
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from devcli.agent.budget import context_window
-from devcli.config import Settings
 from devcli.events import Event
-from devcli.llm.base import Backend
+from devcli.llm.backend import Backend
 from devcli.ui.plain import PlainRenderer
 
 
@@ -19,7 +17,7 @@ class TextRenderer(Protocol):
 
 
 def text_renderer(
-    stream: TextIO, workspace: Path, backend: Backend, settings: Settings
+    stream: TextIO, workspace: Path, backend: Backend, context_window: int
 ) -> TextRenderer:
     if not stream.isatty():
         return PlainRenderer(stream)
@@ -30,6 +28,21 @@ def text_renderer(
         workspace,
         model=backend.model_name,
         backend_kind=backend.kind,
-        context_window=context_window(backend, settings.ctx_size),
+        context_window=context_window,
         echo_task=True,
     )
+
+
+def show_reasoning_on_stderr(backend: Backend) -> None:
+    """A reasoning model's thoughts, dimmed, on a terminal's stderr; never mixed into pipes."""
+    import sys
+
+    stream = sys.stderr
+    if stream is None or not stream.isatty() or backend.on_reasoning is not None:
+        return
+
+    def show(text: str) -> None:
+        stream.write(f"\x1b[2m{text}\x1b[0m")
+        stream.flush()
+
+    backend.on_reasoning = show

@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-APPROVAL_MODES = ("ask", "auto-edit", "auto")
+from devcli.config import ApprovalMode
+
+APPROVAL_MODES = tuple(mode.value for mode in ApprovalMode)
 
 
 class Next(StrEnum):

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from devcli.llm.formats.history import ToolSchemas
+from devcli.tool_schema import FunctionSpec, ToolSchemas
 
 _JSON_RULES = {
     "json-string": r'"\"" json-char* "\""',
@@ -145,8 +145,8 @@ def _members(
     return f"{opening} ({choice} ({separator} {choice})*)? {closing}"
 
 
-def _functions(tools: ToolSchemas) -> list[Mapping[str, Any]]:
-    return [tool.get("function", tool) for tool in tools]
+def _functions(tools: ToolSchemas) -> list[FunctionSpec]:
+    return [tool.function for tool in tools]
 
 
 def mistral_call_grammar(tools: ToolSchemas, tool_calls_id: int, args_id: int | None) -> str:
@@ -155,8 +155,8 @@ def mistral_call_grammar(tools: ToolSchemas, tool_calls_id: int, args_id: int | 
     grammar = _Grammar()
     choices: list[str] = []
     for function in _functions(tools):
-        name = str(function["name"])
-        arguments = grammar.json_object(function.get("parameters") or {}, _rule_name("args", name))
+        name = function.name
+        arguments = grammar.json_object(function.parameters, _rule_name("args", name))
         if args_id is not None:
             choices.append(f"{literal(name)} <[{args_id}]> {arguments}")
         else:
@@ -171,9 +171,9 @@ def openhands_call_grammar(tools: ToolSchemas) -> str:
     grammar = _Grammar()
     choices: list[str] = []
     for function in _functions(tools):
-        name = str(function["name"])
-        parameters = function.get("parameters") or {}
-        properties = parameters.get("properties") or {}
+        name = function.name
+        parameters = function.parameters
+        properties = function.properties
         members = {
             key: literal(f"<parameter={key}>")
             + " "

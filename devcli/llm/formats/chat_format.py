@@ -4,16 +4,15 @@ or the GGUF's chat template) combined with a call syntax (native Mistral or Open
 from collections.abc import Sequence
 
 from devcli.llm.formats.call_grammar import mistral_call_grammar, openhands_call_grammar
-from devcli.llm.formats.history import HistoryMessage, PromptRenderer, ToolSchemas, tool_names
+from devcli.llm.formats.call_text import MISTRAL_OPENER, OPENHANDS_OPENER
 from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
 from devcli.llm.formats.mistral_tokens import MistralControls
 from devcli.llm.formats.openhands_text import STOP_WORD, to_text_conversation
+from devcli.llm.formats.prompt_renderer import HistoryMessage, PromptRenderer
 from devcli.llm.formats.replies import MistralReply, ReplyReader, TextReply
 from devcli.llm.formats.token_text import TokenPieces
-from devcli.llm.models import ToolFormat
-
-_OPENHANDS_OPENER = "<function="
-_MISTRAL_OPENER = "[TOOL_CALLS]"
+from devcli.llm.model_cards import ToolFormat
+from devcli.tool_schema import ToolSchemas, tool_names
 
 
 class ChatFormat:
@@ -46,10 +45,10 @@ class ChatFormat:
     def reader(self, tools: ToolSchemas) -> ReplyReader:
         names = tool_names(tools)
         if self.tool_format is ToolFormat.OPENHANDS:
-            return TextReply(self.pieces, (_OPENHANDS_OPENER,), (STOP_WORD,), tools, names)
+            return TextReply(self.pieces, (OPENHANDS_OPENER,), (STOP_WORD,), tools, names)
         if isinstance(self.renderer, MistralCommonPrompt):
             return MistralReply(self.renderer.pieces, self.renderer.controls, names)
-        return TextReply(self.pieces, (_MISTRAL_OPENER,), (), tools, names)
+        return TextReply(self.pieces, (MISTRAL_OPENER,), (), tools, names)
 
     def forcing_grammar(self, tools: ToolSchemas) -> str | None:
         """A grammar that makes the reply exactly one call; None when the syntax has no way."""

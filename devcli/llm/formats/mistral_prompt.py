@@ -13,9 +13,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from devcli.events import ToolCall
-from devcli.llm.base import Role
-from devcli.llm.formats.history import HistoryMessage, PromptError, ToolSchemas
+from devcli.llm.backend import Role
 from devcli.llm.formats.mistral_tokens import MistralControls
+from devcli.llm.formats.prompt_renderer import HistoryMessage, PromptError
+from devcli.tool_schema import ToolSchema, ToolSchemas
 
 _FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
@@ -176,14 +177,12 @@ def _to_mistral(message: HistoryMessage) -> Any:
             return AssistantMessage(content=content, tool_calls=calls or None)
 
 
-def _to_mistral_tool(tool: dict[str, Any]) -> Any:
+def _to_mistral_tool(tool: ToolSchema) -> Any:
     from mistral_common.protocol.instruct.tool_calls import Function, Tool
 
-    function = tool.get("function", tool)
+    function = tool.function
     return Tool(
         function=Function(
-            name=function["name"],
-            description=function.get("description", ""),
-            parameters=function.get("parameters") or {"type": "object", "properties": {}},
+            name=function.name, description=function.description, parameters=function.parameters
         )
     )

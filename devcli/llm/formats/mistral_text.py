@@ -14,11 +14,16 @@ from collections.abc import Collection
 from typing import Any
 
 from devcli.events import ToolCall
-from devcli.llm.formats.json_scan import decode_value_at, skip_space, unwrap_arguments
-from devcli.llm.formats.parsed import ParsedTurn
-from devcli.llm.tool_call_json import make_tool_call
+from devcli.llm.formats.call_text import (
+    MISTRAL_OPENER,
+    ParsedTurn,
+    decode_value_at,
+    make_tool_call,
+    skip_space,
+    unwrap_arguments,
+)
 
-TOOL_CALLS = "[TOOL_CALLS]"
+TOOL_CALLS = MISTRAL_OPENER
 ARGS = "[ARGS]"
 CALL_ID = "[CALL_ID]"
 END_OF_TURN = "</s>"

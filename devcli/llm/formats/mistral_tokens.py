@@ -10,8 +10,8 @@ from collections.abc import Collection, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from devcli.events import ToolCall
+from devcli.llm.formats.call_text import ParsedTurn
 from devcli.llm.formats.mistral_text import TOOL_CALLS, call_from_arguments, parse_marked_calls
-from devcli.llm.formats.parsed import ParsedTurn
 from devcli.llm.formats.text_calls import parse_text_tool_calls
 from devcli.llm.formats.token_text import TokenPieces, decode_tokens
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devcli.events import ToolCall
-from devcli.llm.base import Role
-from devcli.llm.formats.history import HistoryMessage
-from devcli.llm.formats.parsed import ParsedTurn
-from devcli.llm.tool_call_json import make_tool_call
+from devcli.llm.backend import Role
+from devcli.llm.formats.call_text import ParsedTurn, make_tool_call
+from devcli.llm.formats.prompt_renderer import HistoryMessage
+from devcli.tool_schema import ToolSchemas
 
 STOP_WORD = "</function"
 RESULT_PREFIX = "EXECUTION RESULT of [{name}]:\n"
@@ -27,16 +27,11 @@ _PARAMETER_CLOSE = "</parameter>"
 _AFTER_VALUE = re.compile(r"\s*(?:<parameter\s*=|</function|<function\s*=|\Z)")
 _FUNCTION_CLOSE = re.compile(r"\s*</function>?")
 
-Schemas = Sequence[Mapping[str, Any]]
 
-
-def _properties(schemas: Schemas, name: str) -> Mapping[str, Any]:
+def _properties(schemas: ToolSchemas, name: str) -> Mapping[str, Any]:
     for schema in schemas:
-        function = schema.get("function", schema)
-        if function.get("name") == name:
-            parameters = function.get("parameters") or {}
-            properties = parameters.get("properties") or {}
-            return properties if isinstance(properties, Mapping) else {}
+        if schema.name == name:
+            return schema.function.properties
     return {}
 
 
@@ -104,7 +99,7 @@ def _value_end(text: str, start: int) -> tuple[int, int]:
         search = after
 
 
-def _read_function(text: str, start: int, name: str, schemas: Schemas) -> tuple[ToolCall, int]:
+def _read_function(text: str, start: int, name: str, schemas: ToolSchemas) -> tuple[ToolCall, int]:
     properties = _properties(schemas, name)
     arguments: dict[str, Any] = {}
     position = start
@@ -121,7 +116,7 @@ def _read_function(text: str, start: int, name: str, schemas: Schemas) -> tuple[
     return make_tool_call(name, arguments), position
 
 
-def parse_openhands(text: str, schemas: Schemas = ()) -> ParsedTurn | None:
+def parse_openhands(text: str, schemas: ToolSchemas = ()) -> ParsedTurn | None:
     """Every `<function=...>` block of the reply; None when there is none."""
     first = _FUNCTION_OPEN.search(text)
     if first is None:
@@ -160,19 +155,18 @@ def _describe_parameter(index: int, key: str, spec: Mapping[str, Any], required:
     return text
 
 
-def describe_tools(schemas: Schemas) -> str:
+def describe_tools(schemas: ToolSchemas) -> str:
     """Tool descriptions and the calling convention, appended to the system prompt."""
     blocks: list[str] = []
     for number, schema in enumerate(schemas, start=1):
-        function = schema.get("function", schema)
-        parameters = function.get("parameters") or {}
-        required = set(parameters.get("required") or ())
+        function = schema.function
+        required = set(function.required)
         lines = [
-            f"---- FUNCTION {number}: {function['name']} ----",
-            f"Description: {function.get('description', '')}",
+            f"---- FUNCTION {number}: {function.name} ----",
+            f"Description: {function.description}",
             "Parameters:",
         ]
-        properties = parameters.get("properties") or {}
+        properties = function.properties
         lines += [
             _describe_parameter(index, key, spec, key in required)
             for index, (key, spec) in enumerate(properties.items(), start=1)
@@ -194,7 +188,7 @@ def describe_tools(schemas: Schemas) -> str:
 
 
 def to_text_conversation(
-    messages: Sequence[HistoryMessage], schemas: Schemas
+    messages: Sequence[HistoryMessage], schemas: ToolSchemas
 ) -> list[HistoryMessage]:
     """The conversation without native tool calls: the tools described in the system prompt,
     calls written into the assistant's text, results sent back as user messages."""

@@ -7,11 +7,11 @@ turn's event.
 from collections.abc import Collection
 from typing import Protocol
 
-from devcli.llm.formats.history import ToolSchemas
+from devcli.llm.formats.call_text import HeldBackText, ParsedTurn
 from devcli.llm.formats.mistral_tokens import MistralControls, parse_mistral_reply
-from devcli.llm.formats.parsed import ParsedTurn
 from devcli.llm.formats.text_calls import parse_text_tool_calls
 from devcli.llm.formats.token_text import TokenPieces, Utf8Stream
+from devcli.tool_schema import ToolSchemas
 
 
 class ReplyReader(Protocol):
@@ -73,14 +73,11 @@ class TextReply:
         tool_names: Collection[str],
     ) -> None:
         self._pieces = pieces
-        self._openers = openers
         self._stop_strings = stop_strings
         self._tools = tools
         self._tool_names = tool_names
         self._stream = Utf8Stream()
-        self._text = ""
-        self._shown = 0
-        self._in_call = False
+        self._held = HeldBackText(openers)
         self._stopped = False
 
     @property
@@ -90,39 +87,19 @@ class TextReply:
     def feed(self, token: int) -> str:
         if self._stopped:
             return ""
-        scanned = len(self._text)
-        self._text += self._stream.add(self._pieces.piece(token))
+        held = self._held
+        scanned = len(held.text)
+        held.text += self._stream.add(self._pieces.piece(token))
         for stop in self._stop_strings:
-            at = self._text.find(stop, max(0, scanned - len(stop) + 1))
+            at = held.text.find(stop, max(0, scanned - len(stop) + 1))
             if at >= 0:
-                self._text = self._text[:at]
+                held.text = held.text[:at]
                 self._stopped = True
-        return self._visible()
-
-    def _visible(self) -> str:
-        if self._in_call:
-            return ""
-        limit = len(self._text)
-        for opener in self._openers:
-            at = self._text.find(opener, max(0, self._shown - len(opener)))
-            if at >= 0:
-                limit = min(limit, at)
-                self._in_call = True
-        if not self._in_call and not self._stopped:
-            limit = min(limit, self._safe_end())
-        start, self._shown = self._shown, max(self._shown, limit)
-        return self._text[start : self._shown]
-
-    def _safe_end(self) -> int:
-        """The end of the text that cannot be the beginning of an opener."""
-        for length in range(min(len(self._text), max(map(len, self._openers), default=0)), 0, -1):
-            tail = self._text[-length:]
-            if any(opener.startswith(tail) for opener in self._openers):
-                return len(self._text) - length
-        return len(self._text)
+        return held.flush() if self._stopped else held.feed("")
 
     def finish(self) -> ParsedTurn:
         if not self._stopped:
-            self._text += self._stream.flush()
-        parsed = parse_text_tool_calls(self._text, self._tool_names, schemas=self._tools)
-        return parsed or ParsedTurn(content=self._text.strip(), tool_calls=())
+            self._held.text += self._stream.flush()
+        text = self._held.text
+        parsed = parse_text_tool_calls(text, self._tool_names, schemas=self._tools)
+        return parsed or ParsedTurn(content=text.strip(), tool_calls=())

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from devcli.events import ToolCall
-from devcli.llm.base import Role
-from devcli.llm.formats.history import HistoryMessage, PromptError, ToolSchemas
+from devcli.llm.backend import Role
+from devcli.llm.formats.prompt_renderer import HistoryMessage, PromptError
+from devcli.tool_schema import ToolSchemas
 
 Tokenize = Callable[[str], list[int]]
 IsEndOfTurn = Callable[[int], bool]
@@ -80,7 +81,7 @@ class ChatTemplatePrompt:
         try:
             return self._template.render(
                 messages=messages,
-                tools=list(tools) or None,
+                tools=[tool.wire() for tool in tools] or None,
                 add_generation_prompt=True,
                 bos_token=self._bos_text,
                 eos_token=self._eos_text,

@@ -5,9 +5,9 @@ or a local model's decoded output). It returns None when the text makes no call,
 text is a plain answer.
 """
 
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection
 
+from devcli.llm.formats.call_text import OPENHANDS_OPENER, ParsedTurn
 from devcli.llm.formats.mistral_text import (
     TOOL_CALLS,
     parse_bare_calls,
@@ -15,18 +15,16 @@ from devcli.llm.formats.mistral_text import (
     parse_marked_calls,
 )
 from devcli.llm.formats.openhands_text import parse_openhands
-from devcli.llm.formats.parsed import ParsedTurn
+from devcli.tool_schema import ToolSchemas
 
 __all__ = ["ParsedTurn", "parse_text_tool_calls"]
-
-_OPENHANDS_OPENING = "<function="
 
 
 def parse_text_tool_calls(
     text: str,
     tool_names: Collection[str] = (),
     *,
-    schemas: Sequence[Mapping[str, Any]] = (),
+    schemas: ToolSchemas = (),
 ) -> ParsedTurn | None:
     """The calls in `text`, or None when it makes none.
 
@@ -34,11 +32,9 @@ def parse_text_tool_calls(
     (`execute_bash{"command": "ls"}`); `schemas` (OpenAI-style tool entries) types the
     parameters of OpenHands-style calls, which are written as text.
     """
-    names = set(tool_names) | {
-        str(schema.get("function", schema).get("name")) for schema in schemas
-    }
+    names = set(tool_names) | {schema.name for schema in schemas}
     marked = text.find(TOOL_CALLS)
-    openhands = text.find(_OPENHANDS_OPENING)
+    openhands = text.find(OPENHANDS_OPENER)
     if openhands >= 0 and (marked < 0 or openhands < marked):
         parsed = parse_openhands(text, schemas)
         if parsed is not None:

@@ -9,11 +9,11 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
 from git import Repo
 from pydantic import BaseModel
 
+from devcli.tools.base import Approver
 from devcli.tools.git_ops.baseline import (
     WorkTreeSnapshot,
     current_fingerprints,
@@ -51,13 +51,7 @@ class CommitRequest(BaseModel):
 CommitApproval = Callable[[CommitRequest], bool]
 
 
-class Confirmer(Protocol):
-    """Someone who answers yes or no: the person at the terminal."""
-
-    def confirm(self, question: str, detail: str = "") -> bool: ...
-
-
-def ask_before_commit(person: Confirmer) -> CommitApproval:
+def ask_before_commit(person: Approver) -> CommitApproval:
     """A CommitApproval that shows each commit to `person` and waits for their answer."""
 
     def approve(request: CommitRequest) -> bool:

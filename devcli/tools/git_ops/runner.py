@@ -1,20 +1,12 @@
-"""Runs git commands through gitpython with a quiet, non-interactive environment."""
+"""Git commands for the git tool: devcli's one git runner, in the repository, with output as
+text for the model and failures explained for it."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from git import Git, Repo
+from git import Repo
 
-# No prompts, editors or pagers (nobody is at git's keyboard), and no optional index
-# writes, so that inspecting never competes with the user's own git for the index lock.
-_QUIET_ENVIRONMENT = {
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_EDITOR": ":",
-    "GIT_SEQUENCE_EDITOR": ":",
-    "GIT_PAGER": "cat",
-    "GIT_OPTIONAL_LOCKS": "0",
-}
-DEFAULT_TIMEOUT = 60.0
+from devcli.git_command import DEFAULT_TIMEOUT, GitMissing, git_command
 
 
 class GitFailure(Exception):
@@ -40,19 +32,12 @@ def run_git(
     env: Mapping[str, str] | None = None,
 ) -> GitOutput:
     """Run `git ARGS` in the repository; a failing status is returned, not raised."""
-    executable = Git.GIT_PYTHON_GIT_EXECUTABLE or "git"
-    status, stdout, stderr = repo.git.execute(
-        [executable, *args],
-        with_extended_output=True,
-        with_exceptions=False,
-        stdout_as_string=False,
-        strip_newline_in_stdout=False,
-        kill_after_timeout=timeout,
-        env={**_QUIET_ENVIRONMENT, **(env or {})},
-    )
+    try:
+        result = git_command(args, cwd=str(repo.working_dir), env=env, timeout=timeout)
+    except GitMissing as exc:
+        raise GitFailure(str(exc)) from exc
     # Diffs and files may hold any bytes; the model reads text, so undecodable bytes show as �.
-    text = stdout.decode("utf-8", errors="replace") if isinstance(stdout, bytes) else stdout
-    return GitOutput(status=status if status is not None else -1, stdout=text, stderr=stderr)
+    return GitOutput(status=result.status, stdout=result.text, stderr=result.stderr)
 
 
 def git_output(

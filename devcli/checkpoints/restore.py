@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from devcli.safety.checkpoints import CheckpointStore, FileChange
+from devcli.checkpoints.store import CheckpointStore, FileChange
 from devcli.tools.text_file import write_atomically
 
 GITLINK = "160000"
@@ -31,31 +31,36 @@ def restore_changes(store: CheckpointStore, changes: list[FileChange]) -> Restor
     """Apply `changes` (from the current tree to the wanted one) to the work tree."""
     outcome = RestoreOutcome()
     root = store.work_tree
+    contents = store.blobs(
+        [c.blob for c in changes if c.kind != "deleted" and c.mode != GITLINK and c.blob]
+    )
     ignore_files = [c for c in changes if Path(c.path).name == ".gitignore"]
     others = [c for c in changes if Path(c.path).name != ".gitignore"]
     # The wanted ignore rules go first: they decide which deletions are safe.
     for change in ignore_files:
-        _apply(store, root, change, outcome)
+        _apply(contents, root, change, outcome)
     deletions = [c for c in others if c.kind == "deleted"]
     kept = store.ignored([c.path for c in deletions])
     for change in deletions:
         if change.path in kept:
             outcome.kept_ignored.append(change.path)
         else:
-            _apply(store, root, change, outcome)
+            _apply(contents, root, change, outcome)
     for change in others:
         if change.kind != "deleted":
-            _apply(store, root, change, outcome)
+            _apply(contents, root, change, outcome)
     return outcome
 
 
-def _apply(store: CheckpointStore, root: Path, change: FileChange, outcome: RestoreOutcome) -> None:
+def _apply(
+    contents: dict[str, bytes], root: Path, change: FileChange, outcome: RestoreOutcome
+) -> None:
     path = root / change.path
     try:
         if change.kind == "deleted":
             _delete(path, root)
         elif change.mode != GITLINK:
-            _write(path, root, store.blob(change.blob), change.mode)
+            _write(path, root, contents[change.blob], change.mode)
         else:
             return  # a submodule: its own repository, never rewritten from here
     except OSError as exc:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.text import Text
 
-from devcli.agent.approval import Answer, ApprovalRequest, Decision
+from devcli.safety.approval import Answer, ApprovalRequest, Decision
 from devcli.tools.text_file import FileRefused, read_text_file
 from devcli.ui.slash_commands import (
     APPROVAL_MODES,
@@ -298,13 +298,13 @@ def _exit_with(key: str) -> Callable[[KeyPressEvent], None]:
 # -- the loop --------------------------------------------------------------------------------
 
 
-class Conversation(SessionControls, Protocol):
+class ReplSession(SessionControls, Protocol):
     workspace: Path
 
     def send(self, message: str) -> None: ...
 
 
-def run_repl(session: Conversation, reader: ReplInput) -> None:
+def run_repl(session: ReplSession, reader: ReplInput) -> None:
     """Read messages and slash commands until /exit, Ctrl-D, or Ctrl-C twice at an empty prompt."""
     console = session.console
     interrupted_once = False

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from devcli.config import Settings
+
 DEFAULT_MODEL = "unsloth/Devstral-Small-2507-GGUF:UD-Q4_K_XL"
 DEFAULT_CTX_SIZE = 32768
 
@@ -24,7 +26,10 @@ class ModelError(ValueError):
     """A model reference that cannot be used; the message says what to do instead."""
 
 
-class SamplingDefaults(BaseModel):
+class Sampling(BaseModel):
+    """Sampling parameters. The defaults are Devstral's (model card and Unsloth), also used
+    for models devcli does not know."""
+
     model_config = ConfigDict(frozen=True)
 
     temperature: float = 0.15
@@ -32,6 +37,12 @@ class SamplingDefaults(BaseModel):
     top_k: int = 64
     min_p: float = 0.01
     repeat_penalty: float = 1.0
+    # The temperature the authors recommend with reasoning effort "high", where it differs.
+    reasoning_temperature: float | None = None
+
+
+# What a setting may override, by the same name.
+SAMPLING_SETTINGS = ("temperature", "top_p", "top_k", "min_p", "repeat_penalty")
 
 
 class ModelCard(BaseModel):
@@ -46,7 +57,7 @@ class ModelCard(BaseModel):
     approx_gguf_bytes: int | None = None
     tokenizer_version: str | None = None
     context: int
-    sampling: SamplingDefaults = SamplingDefaults()
+    sampling: Sampling = Sampling()
     tool_format: ToolFormat = ToolFormat.MISTRAL
     name_patterns: tuple[str, ...] = ()
 
@@ -96,7 +107,7 @@ MODEL_CARDS: tuple[ModelCard, ...] = (
         approx_gguf_bytes=14_300_000_000,
         tokenizer_version="v7",
         context=32768,
-        sampling=SamplingDefaults(temperature=0.15, top_p=1.0, top_k=0, min_p=0.0),
+        sampling=Sampling(temperature=0.15, top_p=1.0, top_k=0, min_p=0.0),
         name_patterns=("mistral-small-24b-instruct-2501", "mistral-small-3-"),
     ),
     ModelCard(
@@ -105,10 +116,22 @@ MODEL_CARDS: tuple[ModelCard, ...] = (
         title="Mistral Small 4",
         original_repo="mistralai/Mistral-Small-4-119B-2603",
         context=262144,
-        sampling=SamplingDefaults(temperature=0.7, top_p=0.95, top_k=0, min_p=0.0),
+        sampling=Sampling(
+            temperature=0.15, reasoning_temperature=0.7, top_p=0.95, top_k=0, min_p=0.0
+        ),
         name_patterns=("mistral-small-4-119b-2603",),
     ),
 )
+
+
+def sampling_for(settings: Settings, card: ModelCard | None) -> Sampling:
+    """The card's sampling (the defaults for an unknown model), with reasoning effort and the
+    settings that are set applied on top."""
+    base = card.sampling if card is not None else Sampling()
+    if settings.reasoning_effort == "high" and base.reasoning_temperature is not None:
+        base = base.model_copy(update={"temperature": base.reasoning_temperature})
+    chosen = settings.model_dump(include=set(SAMPLING_SETTINGS), exclude_none=True)
+    return base.model_copy(update=chosen)
 
 
 def card_by_key(key: str) -> ModelCard | None:

@@ -6,8 +6,8 @@ anything unknown, unparseable, or writing through a redirection is treated as a 
 
 import re
 
-from devcli.safety.shell_model import ShellEnvironment, SimpleCommand
-from devcli.safety.shell_wrappers import commands_of, skip_options
+from devcli.shell_syntax.simple_commands import ShellEnvironment, SimpleCommand
+from devcli.shell_syntax.wrappers import commands_of, skip_options
 
 _READERS = frozenset(
     {

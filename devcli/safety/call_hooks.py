@@ -1,23 +1,17 @@
-"""The safety hooks of the agent loop: hard gates, confinement, and checkpoints."""
+"""The safety hooks of the agent loop: hard gates and confinement."""
 
 import os
 from pathlib import Path
 from typing import Any
 
-from devcli.agent.hooks import Approver, Refusal
 from devcli.events import ToolCall
-from devcli.safety.checkpoints import CheckpointError, CheckpointStore
 from devcli.safety.confinement import credential_files_in_command, editor_concerns
 from devcli.safety.gate_context import gate_context
 from devcli.safety.gates import check_command
-from devcli.safety.read_only import is_read_only
-from devcli.tools.base import Tool, ToolArgs
-from devcli.tools.bash import BashArgs, BashTool
+from devcli.tools.base import Approver, CallHook, Refusal, Tool, ToolArgs
+from devcli.tools.bash import BashArgs, BashTool, is_plain_input
 from devcli.tools.editor import EditorArgs
-from devcli.tools.shell_session import CONTROL_KEYS, ShellError
-
-# Tools that never change the user's files (the git tool only reads, commits or branches).
-_FILE_SAFE_TOOLS = frozenset({"think", "finish", "git"})
+from devcli.tools.shell_session import ShellError
 
 
 def _shell_facts(tool: Tool[Any], root: Path) -> tuple[str, int | None]:
@@ -31,12 +25,7 @@ def _shell_facts(tool: Tool[Any], root: Path) -> tuple[str, int | None]:
     return os.path.realpath(shell.cwd), shell.pid
 
 
-def _is_plain_input(args: BashArgs) -> bool:
-    """Waiting for output or pressing a control key: nothing new is asked of the shell."""
-    return args.is_input == "true" and (not args.command.strip() or args.command in CONTROL_KEYS)
-
-
-class GateHook:
+class GateHook(CallHook):
     """Refuses destructive shell commands; in `ask` mode the user may allow one once."""
 
     def __init__(self, root: Path, approver: Approver | None = None, ask: bool = False) -> None:
@@ -45,7 +34,7 @@ class GateHook:
         self.ask = ask
 
     def before(self, call: ToolCall, tool: Tool[Any], args: ToolArgs) -> Refusal | None:
-        if not isinstance(args, BashArgs) or _is_plain_input(args):
+        if not isinstance(args, BashArgs) or is_plain_input(args):
             return None
         cwd, shell_pid = _shell_facts(tool, self.root)
         violations = check_command(args.command, gate_context(self.root, cwd, shell_pid))
@@ -62,7 +51,7 @@ class GateHook:
         )
 
 
-class ConfinementHook:
+class ConfinementHook(CallHook):
     """Asks before the editor leaves the repository, enters `.git`, or touches credentials;
     with nobody to ask, refuses. Shell commands naming credential files are treated alike."""
 
@@ -91,64 +80,10 @@ class ConfinementHook:
             writing = args.command != "view"
             for concern in editor_concerns(args.path, self.root, writing):
                 concerns[f"{concern.kind}:{concern.path}"] = concern.message
-        elif isinstance(args, BashArgs) and not _is_plain_input(args):
+        elif isinstance(args, BashArgs) and not is_plain_input(args):
             cwd, _ = _shell_facts(tool, self.root)
             home = os.path.realpath(os.path.expanduser("~"))
             for name in credential_files_in_command(args.command, cwd, home):
                 key = f"credential-file:{os.path.realpath(os.path.join(cwd, name))}"
                 concerns[key] = f"the command names {name}, which may hold credentials"
         return {key: text for key, text in concerns.items() if key not in self.allowed}
-
-
-class CheckpointHook:
-    """Saves the work tree before the first change of each step, so the step can be undone."""
-
-    def __init__(self, workspace: Path, session_id: str) -> None:
-        self.workspace = workspace
-        self.session_id = session_id
-        self._store: CheckpointStore | None = None
-        self._offset = 0
-        self._step = 1
-        self._saved_step: int | None = None
-
-    def begin_step(self, step: int) -> None:
-        self._step = step
-
-    def before(self, call: ToolCall, tool: Tool[Any], args: ToolArgs) -> Refusal | None:
-        if self._saved_step == self._step or not changes_files(tool, args):
-            return None
-        try:
-            store = self.store()
-            store.snapshot(self.session_id, self._offset + self._step)
-        except CheckpointError as exc:
-            return Refusal(
-                reason=f"Not run: devcli could not save a checkpoint before this change ({exc}), "
-                "and it never changes files it could not restore."
-            )
-        self._saved_step = self._step
-        return None
-
-    def store(self) -> CheckpointStore:
-        if self._store is None:
-            self._store = CheckpointStore.for_workspace(self.workspace)
-            # A resumed session continues its numbering instead of reusing step numbers.
-            earlier = self._store.checkpoints(self.session_id)
-            self._offset = max((c.step for c in earlier), default=0)
-        return self._store
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-
-
-def changes_files(tool: Tool[Any], args: ToolArgs) -> bool:
-    """Whether a call may change files: anything not known to only read does."""
-    if tool.name in _FILE_SAFE_TOOLS:
-        return False
-    if isinstance(args, EditorArgs):
-        return args.command != "view"
-    if isinstance(args, BashArgs):
-        if args.is_input == "true":
-            return not _is_plain_input(args)
-        return not is_read_only(args.command)
-    return True

@@ -1,12 +1,15 @@
 """What the loop needs from a model backend: the next assistant turn for a conversation."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from devcli.events import AssistantTurn, ToolCall
+from devcli.notices import NoticeSink
+from devcli.tool_schema import ToolSchemas
 
 TextSink = Callable[[str], None]
 
@@ -32,6 +35,10 @@ class BackendError(RuntimeError):
     """The model could not produce a turn; the message is for the user."""
 
 
+class ImageError(ValueError):
+    """An image that cannot be attached; the message names the file."""
+
+
 class BackendStartError(RuntimeError):
     """The backend could not be started for a reason that is not the configuration (a native
     crash of the runtime); `devcli run` exits 4 with the message."""
@@ -42,13 +49,35 @@ class ContextOverflowError(BackendError):
 
 
 class Backend(Protocol):
+    """A model to talk to, and what it declares about itself."""
+
     kind: str  # "local", "remote" or "replay"
     model_name: str
+    # Images can go with the task (a vision model behind a server).
+    accepts_images: bool
+    # Where the backend sends notices while it works (retries, fallbacks, warnings).
+    notices: NoticeSink
+    # A reasoning model's thoughts as they arrive (not part of the reply).
+    on_reasoning: TextSink | None
+
+    @property
+    def context_window(self) -> int | None:
+        """The window the model runs with, in tokens; None when it is not known."""
+        ...
+
+    def count_prompt_tokens(self, messages: list[ChatMessage], tools: ToolSchemas) -> int | None:
+        """The prompt's exact size with the model's own tokenizer; None when the backend can
+        only learn it from the server's answer."""
+        ...
+
+    def attach_images(self, paths: Sequence[Path]) -> None:
+        """Send these images with the task. Raises ImageError when they cannot go."""
+        ...
 
     def next_turn(
         self,
         messages: list[ChatMessage],
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         on_text: TextSink | None = None,
     ) -> AssistantTurn: ...
 

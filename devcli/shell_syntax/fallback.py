@@ -9,7 +9,7 @@ import posixpath
 import re
 import shlex
 
-from devcli.safety.shell_model import UNKNOWN, Redirect, ShellEnvironment, SimpleCommand
+from devcli.shell_syntax.simple_commands import UNKNOWN, Redirect, ShellEnvironment, SimpleCommand
 
 _SEPARATORS = frozenset({";", "&", "&&", "|", "||", "|&", ";;", ";&", ";;&", "(", ")", "\n"})
 _REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "<", "<<", "<<<", "<>", ">&", "<&"})

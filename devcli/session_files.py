@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from devcli.agent.conversation import unanswered_calls
+from devcli.event_history import unanswered_calls
 from devcli.events import (
     AssistantTurn,
     Event,

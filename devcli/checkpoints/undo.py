@@ -5,12 +5,14 @@ can itself be undone by hand. The checkpoints of the steps undone leave the sess
 move under refs/devcli/undone/), so the next undo goes one step further back.
 """
 
+from collections.abc import Callable
+from enum import StrEnum
 from itertools import pairwise
 
 from pydantic import BaseModel, Field
 
-from devcli.safety.checkpoints import Checkpoint, CheckpointStore, FileChange
-from devcli.safety.restore import restore_changes
+from devcli.checkpoints.restore import restore_changes
+from devcli.checkpoints.store import Checkpoint, CheckpointStore, FileChange
 
 
 class UndoError(ValueError):
@@ -129,3 +131,42 @@ def describe_result(result: UndoResult) -> str:
         lines.append(f"Could not restore {failure}")
     lines.append(f"The work tree before this undo is saved as {result.backup_ref}.")
     return "\n".join(lines)
+
+
+class UndoState(StrEnum):
+    NOTHING = "nothing"  # the work tree already matches
+    DECLINED = "declined"
+    DONE = "done"
+
+
+class UndoOutcome(BaseModel):
+    plan: UndoPlan
+    state: UndoState
+    result: UndoResult | None = None
+
+    @property
+    def message(self) -> str:
+        if self.result is not None:
+            return describe_result(self.result)
+        if self.state is UndoState.NOTHING:
+            return "The work tree already matches that checkpoint."
+        return "Nothing was changed."
+
+
+def undo_with_consent(
+    store: CheckpointStore,
+    session: str | None,
+    step: int | None,
+    all_steps: bool,
+    show: Callable[[str], None],
+    confirm: Callable[[str], bool],
+) -> UndoOutcome:
+    """The one undo flow: plan, show what will change, ask, restore. Raises UndoError when
+    there is nothing to go back to."""
+    plan = plan_undo(store, session, step, all_steps)
+    show(describe_plan(plan))
+    if not plan.changes:
+        return UndoOutcome(plan=plan, state=UndoState.NOTHING)
+    if not confirm("Restore these files?"):
+        return UndoOutcome(plan=plan, state=UndoState.DECLINED)
+    return UndoOutcome(plan=plan, state=UndoState.DONE, result=apply_undo(store, plan))

@@ -2,11 +2,10 @@
 were generated here, the exact tokens the model produced."""
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from devcli.llm.base import ChatMessage
-
-ToolSchemas = Sequence[dict[str, Any]]
+from devcli.llm.backend import ChatMessage
+from devcli.tool_schema import ToolSchemas
 
 
 class PromptError(ValueError):
@@ -25,7 +24,3 @@ class PromptRenderer(Protocol):
     description: str
 
     def encode(self, messages: Sequence[HistoryMessage], tools: ToolSchemas) -> list[int]: ...
-
-
-def tool_names(tools: ToolSchemas) -> list[str]:
-    return [str(tool.get("function", tool).get("name")) for tool in tools]

@@ -10,18 +10,18 @@ A folder that is not in a git repository gets a private bare repository under de
 folder; no `.git` is ever created in the user's folder.
 """
 
-import contextlib
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 
+from devcli.git_command import GitMissing, git_command
 from devcli.paths import data_dir, repository_key
 
 SESSION_REFS = "refs/devcli/sessions"
@@ -79,6 +79,15 @@ class Checkpoint(BaseModel):
 ChangeKind = Literal["added", "modified", "deleted"]
 
 
+class SessionCheckpoints(BaseModel):
+    session: str
+    checkpoints: list[Checkpoint]  # by step
+
+    @property
+    def newest(self) -> Checkpoint:
+        return max(self.checkpoints, key=lambda c: (c.created, c.step))
+
+
 class FileChange(BaseModel):
     """A difference between two trees, seen from the first: `added` exists only in the second."""
 
@@ -100,40 +109,31 @@ class CheckpointStore:
     """The checkpoints of one work tree."""
 
     def __init__(self, work_tree: Path, git_dir: Path, private: bool) -> None:
-        git = _gitpython()
         self.work_tree = work_tree
         self.git_dir = git_dir
         self.private = private
-        self._git = git.Git(str(work_tree))
-        self._git.update_environment(
-            GIT_DIR=str(git_dir),
-            GIT_WORK_TREE=str(work_tree),
-            GIT_OPTIONAL_LOCKS="0",
-            GIT_TERMINAL_PROMPT="0",
-            **_IDENTITY,
-        )
+        self._environment = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(work_tree), **_IDENTITY}
 
     @classmethod
     def for_workspace(cls, workspace: Path) -> "CheckpointStore":
         """The store of the git repository around `workspace`, or a private one."""
         workspace = workspace.resolve()
-        git = _gitpython()
         try:
-            repo = git.Repo(str(workspace), search_parent_directories=True)
-            work_tree = repo.working_tree_dir
-            git_dir = Path(repo.git_dir)
-            repo.close()
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            work_tree = None
-        if work_tree is not None:
-            store = cls(Path(work_tree).resolve(), git_dir.resolve(), private=False)
+            found = git_command(
+                ["rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=workspace, timeout=30
+            )
+        except GitMissing as exc:
+            raise CheckpointError("git is not installed") from exc
+        lines = found.text.splitlines() if found.ok else []
+        if len(lines) == 2 and lines[0]:
+            work_tree, git_dir = Path(lines[0]).resolve(), Path(lines[1]).resolve()
+            store = cls(work_tree, git_dir, private=False)
             if not store._ignores(workspace):
                 return store
-            store.close()
         return cls(workspace, private_git_dir(workspace), private=True)
 
     def close(self) -> None:
-        self._git.clear_cache()
+        """Nothing is held open between commands; kept for `with` blocks."""
 
     def __enter__(self) -> "CheckpointStore":
         return self
@@ -146,23 +146,16 @@ class CheckpointStore:
     def _execute(
         self, args: Sequence[str], index: Path | None = None, stdin: bytes | None = None
     ) -> tuple[int, bytes, str]:
-        git = _gitpython()
-        env = {"GIT_INDEX_FILE": str(index)} if index is not None else None
-        with _input_file(stdin) as handle:
-            try:
-                status, out, err = self._git.execute(
-                    ["git", *_NO_FILTERS, *args],
-                    istream=handle,
-                    with_extended_output=True,
-                    with_exceptions=False,
-                    stdout_as_string=False,
-                    strip_newline_in_stdout=False,
-                    env=env,
-                )
-            except git.GitCommandNotFound as exc:
-                raise CheckpointError("git is not installed") from exc
-        error = err.decode(errors="replace") if isinstance(err, bytes) else str(err)
-        return int(status), out if isinstance(out, bytes) else str(out).encode(), error.strip()
+        env = dict(self._environment)
+        if index is not None:
+            env["GIT_INDEX_FILE"] = str(index)
+        try:
+            result = git_command(
+                [*_NO_FILTERS, *args], cwd=self.work_tree, env=env, stdin=stdin, timeout=600
+            )
+        except GitMissing as exc:
+            raise CheckpointError("git is not installed") from exc
+        return result.status, result.stdout, result.stderr.strip()
 
     def _run(
         self,
@@ -180,11 +173,12 @@ class CheckpointStore:
         if not self.private or (self.git_dir / "HEAD").exists():
             return
         self.git_dir.parent.mkdir(parents=True, exist_ok=True)
-        git = _gitpython()
         try:
-            git.Repo.init(str(self.git_dir), bare=True, mkdir=True).close()
-        except git.GitCommandError as exc:
-            raise CheckpointError(f"cannot create {self.git_dir}: {exc}") from exc
+            made = git_command(["init", "--quiet", "--bare", str(self.git_dir)], timeout=60)
+        except GitMissing as exc:
+            raise CheckpointError("git is not installed") from exc
+        if not made.ok:
+            raise CheckpointError(f"cannot create {self.git_dir}: {made.stderr.strip()}")
         (self.git_dir / "info").mkdir(exist_ok=True)
         (self.git_dir / "info" / "exclude").write_text(_PRIVATE_EXCLUDES, encoding="utf-8")
 
@@ -346,13 +340,29 @@ class CheckpointStore:
     def find(self, session: str, step: int) -> Checkpoint | None:
         return next((c for c in self.checkpoints(session) if c.step == step), None)
 
+    def session_summaries(self) -> list["SessionCheckpoints"]:
+        """Each session's checkpoints, the session with the newest checkpoint last."""
+        grouped: dict[str, list[Checkpoint]] = {}
+        for checkpoint in self.checkpoints():
+            grouped.setdefault(checkpoint.session, []).append(checkpoint)
+        summaries = [
+            SessionCheckpoints(session=name, checkpoints=sorted(found, key=lambda c: c.step))
+            for name, found in grouped.items()
+        ]
+        return sorted(summaries, key=lambda s: (s.newest.created, s.newest.step))
+
     def sessions(self) -> list[str]:
         """Session ids, the one with the newest checkpoint last."""
-        latest: dict[str, tuple[int, int]] = {}
-        for checkpoint in self.checkpoints():
-            key = (checkpoint.created, checkpoint.step)
-            latest[checkpoint.session] = max(latest.get(checkpoint.session, key), key)
-        return sorted(latest, key=lambda s: latest[s])
+        return [summary.session for summary in self.session_summaries()]
+
+    def first_checkpoint(self, session: str) -> Checkpoint | None:
+        """The checkpoint before the session's first change."""
+        return min(self.checkpoints(session), key=lambda c: c.step, default=None)
+
+    def changes_since_start(self, session: str) -> list[FileChange]:
+        """What the work tree now differs in from before the session's first change."""
+        first = self.first_checkpoint(session)
+        return [] if first is None else self.changes(first.tree, self.write_tree())
 
     def changes(self, old_tree: str, new_tree: str) -> list[FileChange]:
         """What turns `old_tree` into `new_tree`, file by file."""
@@ -383,8 +393,25 @@ class CheckpointStore:
         return out.decode(errors="replace")
 
     def blob(self, object_id: str) -> bytes:
-        data: Any = self._git.get_object_data(object_id)[3]
-        return bytes(data)
+        return self.blobs([object_id])[object_id]
+
+    def blobs(self, object_ids: Sequence[str]) -> dict[str, bytes]:
+        """The contents of these objects, read by one git process."""
+        wanted = list(dict.fromkeys(object_ids))
+        if not wanted:
+            return {}
+        out = self._run("cat-file", "--batch", stdin="".join(f"{o}\n" for o in wanted).encode())
+        found: dict[str, bytes] = {}
+        position = 0
+        for object_id in wanted:
+            header_end = out.index(b"\n", position)
+            header = out[position:header_end].decode().split()
+            if len(header) != 3:
+                raise CheckpointError(f"git has no object {object_id}")
+            size = int(header[2])
+            found[object_id] = out[header_end + 1 : header_end + 1 + size]
+            position = header_end + 1 + size + 1
+        return found
 
     def ignored(self, paths: Sequence[str]) -> set[str]:
         """Which of these work-tree paths the ignore rules now on disk exclude."""
@@ -419,24 +446,3 @@ def _change_kind(status: str) -> ChangeKind:
     if status.startswith("D"):
         return "deleted"
     return "modified"
-
-
-@contextlib.contextmanager
-def _input_file(data: bytes | None) -> Iterator[Any]:
-    if data is None:
-        yield None
-        return
-    with tempfile.TemporaryFile() as handle:
-        handle.write(data)
-        handle.seek(0)
-        yield handle
-
-
-def _gitpython() -> Any:
-    """gitpython, imported late: it looks for the git program when imported."""
-    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
-    try:
-        import git
-    except ImportError as exc:
-        raise CheckpointError(f"gitpython cannot be used: {exc}") from exc
-    return git

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from devcli.safety.checkpoints import Checkpoint
+from devcli.checkpoints.store import Checkpoint
 
 DAY_SECONDS = 86_400
 

@@ -6,8 +6,8 @@ Each wrapper yields the commands it would run, so rules see through any nesting.
 import posixpath
 from collections.abc import Iterable, Sequence
 
-from devcli.safety.shell_fallback import rough_commands
-from devcli.safety.shell_model import (
+from devcli.shell_syntax.fallback import rough_commands
+from devcli.shell_syntax.simple_commands import (
     UNKNOWN,
     ShellEnvironment,
     ShellParseError,

@@ -7,7 +7,7 @@ from git import Repo
 from pydantic import BaseModel
 
 from devcli import __version__
-from devcli.safety.checkpoints import CheckpointError, CheckpointStore, FileChange
+from devcli.checkpoints.store import CheckpointError, CheckpointStore, FileChange
 from devcli.tools.git_ops.branch import current_branch
 from devcli.tools.git_ops.commit import CommitRequest, make_commit
 from devcli.tools.git_ops.repository import open_repository
@@ -20,20 +20,12 @@ class CommitRefused(RuntimeError):
     """No commit was made; the message says why."""
 
 
-def changes_since_start(store: CheckpointStore, session: str) -> list[FileChange]:
-    checkpoints = store.checkpoints(session)
-    if not checkpoints:
-        return []
-    first = min(checkpoints, key=lambda c: c.step)
-    return store.changes(first.tree, store.write_tree())
-
-
 def session_changes(workspace: Path, session: str, mark_end: bool = False) -> list[FileChange]:
     """Files that differ between the session's first checkpoint and the work tree now. With
     `mark_end`, the work tree is also recorded as the session leaves it, so a later undo of
     the whole session knows the user's own later edits from the session's."""
     with CheckpointStore.for_workspace(workspace) as store:
-        changes = changes_since_start(store, session)
+        changes = store.changes_since_start(session)
         if mark_end and store.checkpoints(session):
             store.mark_end(session)
         return changes
@@ -75,7 +67,7 @@ def commit_session(workspace: Path, session: str, task: str, summary: str) -> st
         with CheckpointStore.for_workspace(workspace) as store:
             if store.private:
                 raise CommitRefused(f"{workspace} is not in a git repository")
-            changes = changes_since_start(store, session)
+            changes = store.changes_since_start(session)
             root = store.work_tree
     except CheckpointError as exc:
         raise CommitRefused(str(exc)) from exc
