@@ -3,12 +3,39 @@
 import os
 import tomllib
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ApprovalMode = Literal["ask", "auto-edit", "auto"]
+
+
+class SandboxMode(StrEnum):
+    """Where commands may write; `required` is workspace-write that refuses to run without."""
+
+    WORKSPACE_WRITE = "workspace-write"
+    READ_ONLY = "read-only"
+    OFF = "off"
+    REQUIRED = "required"
+
+
+class NetworkMode(StrEnum):
+    ON = "on"
+    OFF = "off"
+
+
+# Caches that installers write even when the work itself stays in the repository.
+DEFAULT_SANDBOX_WRITABLE = (
+    "~/.cache/pip",
+    "~/.npm",
+    "~/.cargo/registry",
+    "~/.cargo/git",
+    "~/.cache/uv",
+)
+# Settings given as lists; DEVCLI_* variables spell them comma-separated.
+_LIST_SETTINGS = ("tools", "sandbox_writable")
 
 
 class ConfigError(ValueError):
@@ -53,6 +80,11 @@ class Settings(BaseModel):
     dangerously_skip_gates: bool = False
     commit: bool = False
     tools: list[str] | None = None
+    # The sandbox around commands (Linux, bubblewrap).
+    sandbox: SandboxMode = SandboxMode.WORKSPACE_WRITE
+    network: NetworkMode = NetworkMode.ON
+    sandbox_writable: list[str] = Field(default_factory=lambda: list(DEFAULT_SANDBOX_WRITABLE))
+    sandbox_binary: str | None = None  # a bwrap to use instead of the one devcli finds
 
 
 def user_config_path() -> Path:
@@ -78,7 +110,7 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         if field.annotation is bool:
             values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
-        elif name == "tools":
+        elif name in _LIST_SETTINGS:
             values[name] = [part.strip() for part in raw.split(",") if part.strip()]
         else:
             values[name] = raw

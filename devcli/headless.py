@@ -51,6 +51,10 @@ class RunSummary(BaseModel):
     committed: bool = False
 
 
+def _print_notice(text: str) -> None:
+    print(f"devcli: {text}", file=sys.stderr, flush=True)
+
+
 def _print_jsonl(event: Event) -> None:
     print(event_to_json(event), flush=True)
 
@@ -69,7 +73,7 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
             return int(ExitCode.USAGE)
     settings = request.settings
     try:
-        toolbox = build_toolbox(settings, request.cwd)
+        toolbox = build_toolbox(settings, request.cwd, notice=_print_notice)
     except ConfigError as exc:
         print(f"devcli: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE)

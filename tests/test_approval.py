@@ -16,7 +16,7 @@ from devcli.agent.approval import (
 )
 from devcli.agent.assembly import build_hooks, build_toolbox
 from devcli.agent.loop import Agent, Mode
-from devcli.config import Settings
+from devcli.config import SandboxMode, Settings
 from devcli.events import AssistantTurn, Observation
 from devcli.llm.replay import ReplayBackend
 from devcli.llm.tool_call_json import make_tool_call
@@ -51,7 +51,7 @@ def create_turn(path: Path, text: str = "x\n") -> AssistantTurn:
 def run_turns(
     workspace: Path, turns: list[AssistantTurn], mode: ApprovalMode, person: ScriptedPerson | None
 ) -> list[Observation]:
-    settings = Settings(approval=mode.value)
+    settings = Settings(approval=mode.value, sandbox=SandboxMode.OFF)  # the approvals alone
     toolbox = build_toolbox(settings, workspace)
     hooks = build_hooks(settings, workspace, Mode.INTERACTIVE, person)
     agent = Agent(

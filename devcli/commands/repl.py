@@ -72,7 +72,7 @@ class InteractiveSession:
             context_window=self.condenser.window,
         )
         self.approver = TerminalApprover(console, self.renderer.paused, input, output)
-        self.toolbox = build_toolbox(settings, workspace, self.approver)
+        self.toolbox = build_toolbox(settings, workspace, self.approver, notice=self._notice)
         # Secrets never reach the session file or the screen.
         self.redactor = Redactor(secret_values(os.environ, [settings.api_key]))
         # One approval hook for the whole REPL: its mode and "always" answers outlive /clear.
@@ -84,6 +84,9 @@ class InteractiveSession:
         self.hooks: list[ToolHook] = []
         self.session_id = ""
         self.agent = self._new_conversation()
+
+    def _notice(self, text: str) -> None:
+        self.console.print(Text(f"devcli: {text}", style="yellow"))
 
     def _new_conversation(self, resume: tuple[Path, ResumedSession] | None = None) -> Agent:
         """A fresh (or resumed) conversation with its own file and checkpoints; approvals and
@@ -333,7 +336,11 @@ def open_repl(options: ReplOptions) -> int:
     settings = load_settings_or_exit(options.cwd, options.overrides)
     backend = _backend_for(options, settings)
     console = make_console(no_color=options.no_color)
-    session = InteractiveSession(settings, options.cwd, backend, console, options.session_file)
+    try:
+        session = InteractiveSession(settings, options.cwd, backend, console, options.session_file)
+    except ConfigError as exc:  # a `tools` setting naming no tool, a required sandbox
+        backend.close()
+        raise fail(str(exc)) from exc
     try:
         session.banner()
         reader = ReplInput(options.cwd, open_history(history_path()), session.status_bar)

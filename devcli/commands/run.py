@@ -20,9 +20,11 @@ from devcli.cli_app import (
     ImageOption,
     MaxStepsOption,
     ModelOption,
+    NetworkOption,
     OutputOption,
     ProviderOption,
     ReasoningOption,
+    SandboxOption,
     SeedOption,
     SessionFileOption,
     SkipGatesOption,
@@ -146,6 +148,8 @@ def run(
     commit: CommitOption = None,
     tool_choice: ToolChoiceOption = None,
     verbose: VerboseOption = None,
+    sandbox: SandboxOption = None,
+    network: NetworkOption = None,
 ) -> None:
     """Work on one task without asking questions, for scripts and CI."""
     from devcli.config import ConfigError
@@ -185,13 +189,22 @@ def replay(
     session_file: SessionFileOption = None,
     resume: ResumeOption = None,
     continue_: ContinueOption = False,
+    dangerously_skip_gates: SkipGatesOption = None,
+    sandbox: SandboxOption = None,
+    network: NetworkOption = None,
 ) -> None:
     """Re-run recorded assistant turns through the real tools, without any model."""
     from devcli.headless import RunRequest, run_headless
     from devcli.llm.replay import ReplayBackend, ReplayFileError
 
     output_kind = output_format(output)
-    settings = load_settings_or_exit(cwd, {"max_steps": max_steps})
+    given = {
+        "max_steps": max_steps,
+        "dangerously_skip_gates": dangerously_skip_gates,
+        "sandbox": sandbox,
+        "network": network,
+    }
+    settings = load_settings_or_exit(cwd, given)
     try:
         backend = ReplayBackend.from_file(file)
     except ReplayFileError as exc:

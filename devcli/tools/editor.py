@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from devcli.tools.base import Tool, ToolArgs, ToolResult
+from devcli.tools.sandboxing import ToolSandbox
 from devcli.tools.text_file import (
     FileRefused,
     TextFile,
@@ -73,14 +74,23 @@ class EditorTool(Tool[EditorArgs]):
     name: ClassVar[str] = "str_replace_editor"
     args_model = EditorArgs
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, sandbox: ToolSandbox | None = None) -> None:
         self.root = cwd
+        self.sandbox = sandbox
         # Per file, the bytes before each edit; None means the file did not exist.
         self._history: defaultdict[Path, deque[bytes | None]] = defaultdict(
             lambda: deque(maxlen=UNDO_LEVELS)
         )
 
+    def write_refusal(self, args: EditorArgs) -> str | None:
+        if self.sandbox is None or args.command == "view" or not os.path.isabs(args.path):
+            return None
+        return self.sandbox.write_refusal(args.path)
+
     def execute(self, args: EditorArgs) -> ToolResult:
+        refusal = self.write_refusal(args)
+        if refusal is not None:
+            return ToolResult(content=refusal, is_error=True)
         try:
             path = self._absolute(args.path)
             match args.command:
