@@ -205,6 +205,11 @@ def test_prompt_line_says_what_is_writable_and_whether_the_network_is_on(
         finally:
             sandbox.close()
     assert "$sandbox" not in build_system_prompt(git_repo)
+    # Two sessions get the same sentence: nothing in it changes from one to the next.
+    first, second = started(Settings(), git_repo), started(Settings(), git_repo)
+    assert first.prompt_line() == second.prompt_line()
+    first.close()
+    second.close()
 
 
 def test_state_is_a_model_for_reports(git_repo: Path) -> None:

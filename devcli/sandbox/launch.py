@@ -61,16 +61,17 @@ class Sandbox:
             if self.state.mode is SandboxMode.READ_ONLY:
                 return "This session is read-only: answer without changing any file."
             return ""
-        temporary = f"$TMPDIR ({self.folders.temporary})"
+        # No paths that change from one session to the next: the prompt stays the same, and so
+        # does a prompt cache built on it.
         if self.folders.repository is None:
             return (
-                f"Commands run in a read-only sandbox where only {temporary} is writable (other "
-                f"writes fail with `Read-only file system`), so answer without changing files; "
-                f"network access is {network}."
+                "Commands run in a read-only sandbox where only $TMPDIR is writable (other writes "
+                "fail with `Read-only file system`), so answer without changing files; network "
+                f"access is {network}."
             )
         caches = ", ".join(_shown(folder) for folder in self.folders.caches)
         return (
-            f"Commands run in a sandbox that can write only to the repository, {temporary}"
+            "Commands run in a sandbox that can write only to the repository, $TMPDIR"
             + (f" and the caches {caches}" if caches else "")
             + f" (other writes fail with `Read-only file system`); network access is {network}."
         )
