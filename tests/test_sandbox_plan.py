@@ -143,7 +143,7 @@ def test_off_is_no_sandbox_and_says_network_off_cannot_hold(tmp_path: Path) -> N
     notices: list[str] = []
     settings = Settings(sandbox=SandboxMode.OFF, network=NetworkMode.OFF)
     assert start_sandbox(settings, tmp_path, notices.append, WORKING) is None
-    assert notices == ["--network off needs the sandbox, which is off: the network stays on"]
+    assert notices == ["network off needs the sandbox, which is off: the network stays on"]
 
 
 def test_editor_writes_only_inside_the_writable_folders(tmp_path: Path) -> None:

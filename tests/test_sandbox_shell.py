@@ -58,6 +58,21 @@ def test_writes_fail_outside_the_repository_with_the_commands_own_error(
     assert (repo / "made").exists()
 
 
+def test_configured_caches_are_writable_and_their_neighbours_are_not(
+    repo: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    tool, sandbox = open_tool(repo, Settings(sandbox_writable=[str(cache)]))
+    try:
+        result = call(tool, f"touch {cache}/entry && echo cached; touch {tmp_path}/beside")
+    finally:
+        tool.close()
+        sandbox.close()
+    assert result.content.startswith("cached") and "Read-only file system" in result.content
+    assert (cache / "entry").exists() and not (tmp_path / "beside").exists()
+
+
 def test_the_private_temporary_folder_is_writable_and_outlives_a_new_shell(repo: Path) -> None:
     tool, sandbox = open_tool(repo, Settings(sandbox_writable=[]))
     try:

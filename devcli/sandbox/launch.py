@@ -91,18 +91,17 @@ def start_sandbox(
     `notice` hears why, once). Raises SandboxUnavailable for `required`."""
     if settings.sandbox is SandboxMode.OFF:
         if settings.network is NetworkMode.OFF and notice is not None:
-            notice("--network off needs the sandbox, which is off: the network stays on")
+            notice("network off needs the sandbox, which is off: the network stays on")
         return None
     facts = host or detect_host(settings.sandbox_binary, settings.network)
     folders = writable_folders(settings, workspace)
     state = planned_state(settings, facts, folders)
-    if not state.active:
+    if not state.active or facts.binary is None:
         if settings.sandbox is SandboxMode.REQUIRED:
             raise SandboxUnavailable(f"the sandbox is required but cannot run: {state.reason}")
         if notice is not None:
             notice(f"commands run without a sandbox: {state.reason}")
         return Sandbox(state, None, []) if settings.sandbox is SandboxMode.READ_ONLY else None
-    assert facts.binary is not None  # an active state has one
     temporary = Path(tempfile.mkdtemp(prefix="devcli-tmp-")).resolve()
     folders = folders.model_copy(update={"temporary": temporary})
     prefix = bwrap_prefix(facts.binary, folders.all(), temporary, settings.network)
