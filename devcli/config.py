@@ -117,14 +117,38 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+# The repository's own file can be written by commands in the sandbox, so it may only make
+# the sandbox stricter: otherwise one session could switch it off for the next.
+_REPOSITORY_MAY_SET = {"sandbox": ("required", "read-only"), "network": ("off",)}
+_REPOSITORY_MAY_NOT_SET = ("sandbox_writable", "sandbox_binary")
+
+
+def _check_repository_file(path: Path, values: Mapping[str, Any]) -> None:
+    for key, allowed in _REPOSITORY_MAY_SET.items():
+        if key in values and str(values[key]) not in allowed:
+            raise ConfigError(
+                f"{path}: setting `{key}` may only be {' or '.join(map(repr, allowed))} in the "
+                "repository's own file, which commands can write; set it in "
+                f"{user_config_path()}, DEVCLI_{key.upper()} or --{key}"
+            )
+    for key in _REPOSITORY_MAY_NOT_SET:
+        if key in values:
+            raise ConfigError(
+                f"{path}: setting `{key}` cannot be set in the repository's own file, which "
+                f"commands can write; set it in {user_config_path()} or DEVCLI_{key.upper()}"
+            )
+
+
 def load_settings(
     workspace: Path,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
+    repository_file = _read_toml(workspace / ".devcli.toml")
+    _check_repository_file(workspace / ".devcli.toml", repository_file)
     layers: list[tuple[str, dict[str, Any]]] = [
         (str(user_config_path()), _read_toml(user_config_path())),
-        (str(workspace / ".devcli.toml"), _read_toml(workspace / ".devcli.toml")),
+        (str(workspace / ".devcli.toml"), repository_file),
         ("DEVCLI_* variables", _from_environment(os.environ if environ is None else environ)),
         ("command-line flags", {k: v for k, v in (overrides or {}).items() if v is not None}),
     ]

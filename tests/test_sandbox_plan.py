@@ -90,14 +90,17 @@ def test_linked_worktree_also_gets_the_main_repositorys_git_folder(git_repo: Pat
     subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "x"], cwd=git_repo, check=True)
     worktree = git_repo.parent / "wt"
     subprocess.run(["git", "worktree", "add", "-q", str(worktree)], cwd=git_repo, check=True)
-    top, git_data = repository_folders(worktree / ".")
-    assert top == worktree.resolve()
-    assert (git_repo / ".git").resolve() in git_data
-    assert repository_folders(git_repo) == (git_repo.resolve(), [])
+    linked = repository_folders(worktree / ".")
+    assert linked.top == worktree.resolve()
+    assert (git_repo / ".git").resolve() in linked.outside_top()
+    main = repository_folders(git_repo)
+    assert main.top == git_repo.resolve() and main.outside_top() == []
+    assert main.git_folders == [(git_repo / ".git").resolve()]
 
 
 def test_a_folder_outside_git_is_its_own_repository(tmp_path: Path) -> None:
-    assert repository_folders(tmp_path) == (tmp_path.resolve(), [])
+    folders = repository_folders(tmp_path)
+    assert folders.top == tmp_path.resolve() and folders.git_folders == []
 
 
 def test_configured_caches_expand_home_and_skip_missing_folders(
@@ -224,10 +227,14 @@ def test_state_is_a_model_for_reports(git_repo: Path) -> None:
     assert SandboxState.model_validate_json(blocked.model_dump_json()) == blocked
 
 
-def test_settings_come_from_files_and_variables(tmp_path: Path) -> None:
-    (tmp_path / ".devcli.toml").write_text(
-        'sandbox = "read-only"\nsandbox_writable = ["~/.cache/pip"]\n'
-    )
+def test_settings_come_from_files_and_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    user_file = tmp_path / "config" / "devcli" / "config.toml"
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text('sandbox_writable = ["~/.cache/pip"]\n')
+    (tmp_path / ".devcli.toml").write_text('sandbox = "read-only"\n')
     settings = load_settings(tmp_path, environ={"DEVCLI_NETWORK": "off"})
     assert settings.sandbox is SandboxMode.READ_ONLY and settings.network is NetworkMode.OFF
     assert settings.sandbox_writable == ["~/.cache/pip"]
@@ -237,6 +244,23 @@ def test_settings_come_from_files_and_variables(tmp_path: Path) -> None:
         load_settings(tmp_path, {"sandbox": "sometimes"})
     with pytest.raises(ConfigError, match="setting `network`"):
         load_settings(tmp_path, environ={"DEVCLI_NETWORK": "maybe"})
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'sandbox = "off"',
+        'sandbox = "workspace-write"',
+        'network = "on"',
+        'sandbox_writable = ["/"]',
+        'sandbox_binary = "./not-really-bwrap"',
+    ],
+)
+def test_the_repositorys_own_file_cannot_loosen_the_sandbox(tmp_path: Path, line: str) -> None:
+    # Commands in the sandbox can write this file: it must not switch the next session off.
+    (tmp_path / ".devcli.toml").write_text(line + "\n")
+    with pytest.raises(ConfigError, match="repository's own file"):
+        load_settings(tmp_path, environ={})
 
 
 def test_a_configured_binary_is_the_only_candidate_and_a_missing_one_is_reported() -> None:

@@ -263,3 +263,34 @@ def test_run_takes_the_flags_and_checks_them(git_repo: Path) -> None:
     assert "setting `sandbox`" in result.stderr and "Traceback" not in result.stderr
     result = run_devcli("run", "--network", "maybe", "task", cwd=git_repo)
     assert result.returncode == 2 and "setting `network`" in result.stderr
+
+
+@requires_sandbox
+def test_commands_cannot_plant_what_devcli_runs_outside_the_sandbox(
+    git_repo: Path, home: Path, tmp_path: Path
+) -> None:
+    # devcli's own git calls (checkpoints, the git tool) run outside the sandbox: git's config
+    # and hooks stay read-only, and the repository's file cannot switch the next session off.
+    marker = tmp_path / "ran-outside"
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "start"], cwd=git_repo)
+    hook = git_repo / ".git" / "hooks" / "pre-commit"
+    turns = [
+        bash(f"git config core.fsmonitor 'touch {marker}; false'"),
+        bash(f"printf '#!/bin/sh\\ntouch {marker}\\n' > {hook} && chmod +x {hook}"),
+        # Swapping `.git` for a repository of the command's own is refused too.
+        bash(f"mv .git .git-old && git init -q && git config core.fsmonitor 'touch {marker}'"),
+        bash("printf 'sandbox = \"off\"\\n' > .devcli.toml && echo written"),
+        create(git_repo / "b.txt", "b\n"),
+        {"tool_calls": [{"name": "git", "arguments": {"operation": "status"}}]},
+        {"tool_calls": [{"name": "git", "arguments": {"operation": "commit", "message": "Add b"}}]},
+    ]
+    result, observations = replay(git_repo, home, turns, DEVCLI_COMMIT="1")
+    assert result.returncode == 0, result.stderr
+    assert [o.exit_code == 0 for o in observations] == [False, False, False, True]
+    assert "Read-only file system" in observations[1].content  # the hook
+    assert not marker.exists() and not hook.exists()
+    assert "[core]" in (git_repo / ".git" / "config").read_text()  # still git's own
+    log = subprocess.run(["git", "log", "--format=%s", "-1"], cwd=git_repo, capture_output=True)
+    assert log.stdout.decode().strip() == "Add b"
+    again, _ = replay(git_repo, home, [bash("true")])
+    assert again.returncode == 2 and "repository's own file" in again.stderr

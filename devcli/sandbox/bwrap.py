@@ -22,16 +22,23 @@ def _system_view() -> list[str]:
 
 
 def bwrap_prefix(
-    binary: str, writable: list[Path], temporary: Path, network: NetworkMode
+    binary: str,
+    writable: list[Path],
+    temporary: Path,
+    network: NetworkMode,
+    protected: list[Path] | None = None,
 ) -> list[str]:
     """The arguments before the shell's own command line.
 
     Writable folders are bound over the read-only root, parents before the folders inside
-    them, so a cache inside the home folder stays writable when the home folder is not.
+    them, so a cache inside the home folder stays writable when the home folder is not; the
+    `protected` paths inside them are bound read-only again on top.
     """
     binds: list[str] = []
     for folder in sorted(set(writable), key=lambda path: len(path.parts)):
         binds += ["--bind", str(folder), str(folder)]
+    for path in protected or []:
+        binds += ["--ro-bind", str(path), str(path)]
     return [
         binary,
         *isolation_args(network),

@@ -49,7 +49,7 @@ class Sandbox:
             )
         if self.folders is None or self.folders.allows(path):
             return None
-        places = ", ".join(_shown(folder) for folder in self.folders.all())
+        places = ", ".join(_shown(folder) for folder in self.folders.roots())
         return (
             f"Not written: {path} is outside the repository and the other folders the "
             f"sandbox lets this session write ({places}). Work inside the repository."
@@ -104,5 +104,7 @@ def start_sandbox(
         return Sandbox(state, None, []) if settings.sandbox is SandboxMode.READ_ONLY else None
     temporary = Path(tempfile.mkdtemp(prefix="devcli-tmp-")).resolve()
     folders = folders.model_copy(update={"temporary": temporary})
-    prefix = bwrap_prefix(facts.binary, folders.all(), temporary, settings.network)
+    prefix = bwrap_prefix(
+        facts.binary, folders.all(), temporary, settings.network, folders.protected
+    )
     return Sandbox(state, folders, prefix)

@@ -34,7 +34,7 @@ def planned_state(settings: Settings, host: HostFacts, folders: WritableFolders)
         system=host.system,
         kernel=host.kernel,
         reason=host.problem if wanted and not active else None,
-        writable=[str(folder) for folder in folders.all()] if active else [],
+        writable=[str(folder) for folder in folders.roots()] if active else [],
     )
 
 
