@@ -125,7 +125,9 @@ def test_required_refuses_to_start_without_the_sandbox(tmp_path: Path) -> None:
     settings = Settings(sandbox=SandboxMode.REQUIRED)
     with pytest.raises(SandboxUnavailable, match="No permissions to create new namespace"):
         start_sandbox(settings, tmp_path, host=NO_NAMESPACES)
-    assert started(settings, tmp_path).state.active
+    sandbox = started(settings, tmp_path)
+    assert sandbox.state.active
+    sandbox.close()
 
 
 def test_read_only_without_bubblewrap_still_keeps_the_editor_from_writing(
