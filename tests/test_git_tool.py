@@ -413,7 +413,7 @@ def test_unknown_operations_are_argument_errors(clean: Path) -> None:
 
 
 def test_schema_is_plain_with_an_operation_enum(clean: Path) -> None:
-    parameters = GitTool(clean).schema()["function"]["parameters"]
+    parameters = GitTool(clean).schema().function.parameters
     assert parameters["required"] == ["operation"]
     assert parameters["properties"]["operation"]["enum"] == [
         "status",
