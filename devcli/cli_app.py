@@ -92,7 +92,11 @@ CacheTypeVOption = Annotated[
 ]
 ToolFormatOption = Annotated[
     str | None,
-    typer.Option("--tool-format", help="auto, mistral (native calls) or openhands (text calls)."),
+    typer.Option(
+        "--tool-format",
+        help="auto (from the model), mistral, hermes (<tool_call> JSON), llama3 (JSON) or "
+        "openhands (text calls).",
+    ),
 ]
 SystemPromptOption = Annotated[
     str | None,
@@ -101,7 +105,8 @@ SystemPromptOption = Annotated[
 TemperatureOption = Annotated[float | None, typer.Option("--temperature", help="Sampling.")]
 SeedOption = Annotated[int | None, typer.Option("--seed", help="Sampling seed.")]
 ReasoningOption = Annotated[
-    str | None, typer.Option("--reasoning-effort", help="none or high (Mistral Small 4).")
+    str | None,
+    typer.Option("--reasoning-effort", help="none or high (Mistral Small 4, Mistral Medium 3.5)."),
 ]
 ImageOption = Annotated[
     list[Path] | None, typer.Option("--image", help="Attach an image to the task (repeatable).")

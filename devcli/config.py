@@ -32,7 +32,7 @@ class Settings(BaseModel):
     # Weight repacking into the CPU's extra buffer types; "auto" turns it off where AMX is
     # reported (llama.cpp crashes there).
     cpu_repack: Literal["auto", "on", "off"] = "auto"
-    tool_format: Literal["auto", "mistral", "openhands"] = "auto"
+    tool_format: Literal["auto", "mistral", "openhands", "hermes", "llama3"] = "auto"
     # "required": every reply must be one tool call (a grammar enforces it on local models).
     tool_choice: Literal["auto", "required"] = "auto"
     system_prompt: Literal["devcli", "official"] = "devcli"

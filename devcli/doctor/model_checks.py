@@ -31,6 +31,7 @@ from devcli.llm.models import (
     parse_model_reference,
 )
 from devcli.llm.tokenizers import find_tokenizer_file
+from devcli.llm.tool_format_choice import choose_tool_format
 
 AREA = "model"
 _QUANT = re.compile(r"((?:UD-)?(?:I?Q\d[A-Z0-9_]*|F16|BF16|F32))", re.IGNORECASE)
@@ -145,11 +146,13 @@ def _prompt_format(report: Report, path: Path, card: ModelCard | None, facts: Gg
 
 
 def _tool_format(settings: Settings, card: ModelCard | None, facts: GgufFacts) -> ToolFormat:
-    if settings.tool_format != "auto":
-        return ToolFormat(settings.tool_format)
-    if card is not None:
-        return card.tool_format
-    return ToolFormat.MISTRAL if facts.has_tool_calls_token else ToolFormat.OPENHANDS
+    return choose_tool_format(
+        settings.tool_format,
+        card,
+        facts.chat_template,
+        facts.architecture,
+        facts.has_tool_calls_token,
+    )
 
 
 def _memory(report: Report, plan: LoadPlan, facts: GgufFacts) -> None:

@@ -19,7 +19,7 @@ from devcli.llm.retry import StreamBroken
 from devcli.llm.tool_call_json import make_tool_call
 
 # Text from one of these on is a tool call written as text: it is parsed, not shown.
-_CALL_MARKERS = ("[TOOL_CALLS]", "<function=")
+_CALL_MARKERS = ("[TOOL_CALLS]", "<function=", "<tool_call>", "<|python_tag|>")
 
 
 class EmptyStream(StreamBroken):

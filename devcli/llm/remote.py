@@ -17,6 +17,7 @@ from devcli.config import Settings
 from devcli.events import AssistantTurn
 from devcli.llm.base import BackendError, ChatMessage, ContextOverflowError, TextSink
 from devcli.llm.formats.openhands_text import STOP_WORD
+from devcli.llm.models import takes_reasoning_effort
 from devcli.llm.openai_messages import image_part, native_messages, text_format_messages
 from devcli.llm.openai_stream import EmptyStream, TurnAssembler
 from devcli.llm.providers import Endpoint, resolve_endpoint
@@ -61,9 +62,9 @@ OPTIONAL_FIELDS = ("top_k", "min_p", "repeat_penalty", "stream_options")
 
 
 def card_sampling(model: str, reasoning_effort: str | None) -> dict[str, float | int]:
-    """The model card's sampling: Devstral's (also used for unknown models) or Mistral Small 4's."""
-    name = model.lower()
-    if "small-4" in name or "2603" in name:
+    """The model card's sampling: Devstral's (also used for unknown models), or that of a
+    model taking a reasoning effort (Mistral Small 4, Mistral Medium 3.5)."""
+    if takes_reasoning_effort(model):
         return {"temperature": 0.7 if reasoning_effort == "high" else 0.15}
     return {"temperature": 0.15, "top_p": 0.95, "top_k": 64, "min_p": 0.01}
 
