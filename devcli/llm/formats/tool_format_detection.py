@@ -63,7 +63,8 @@ class TemplateTools(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     renders_tools: bool
-    call_syntax: ToolFormat | None  # how it writes an assistant's call; None: not seen
+    shows_calls: bool  # the probe's call came out of the template
+    call_syntax: ToolFormat | None  # how it writes an assistant's call; None: not a known one
 
 
 def _render(template: Any, messages: list[dict[str, Any]], tools: list[Any] | None) -> str | None:
@@ -106,18 +107,19 @@ def read_template_tools(source: str) -> TemplateTools:
     try:
         template = template_environment().from_string(source)
     except Exception:
-        return TemplateTools(renders_tools=False, call_syntax=None)
+        return TemplateTools(renders_tools=False, shows_calls=False, call_syntax=None)
     with_tools = _render(template, _START, [_PROBE_TOOL])
     renders_tools = with_tools is not None and _DESCRIPTION in with_tools
     conversation = _render(template, _START + _CALL_TURNS, [_PROBE_TOOL])
     syntax: ToolFormat | None = None
-    if conversation is not None and _VALUE in conversation:
+    shows_calls = conversation is not None and _VALUE in conversation
+    if conversation is not None and shows_calls:
         after_user = conversation.rfind(_USER_TEXT)
         start = after_user + len(_USER_TEXT) if after_user >= 0 else 0
         syntax = _syntax_of(conversation[start : conversation.find(_VALUE, start)])
     elif conversation is None:
         syntax = _syntax_in_source(source)
-    return TemplateTools(renders_tools=renders_tools, call_syntax=syntax)
+    return TemplateTools(renders_tools=renders_tools, shows_calls=shows_calls, call_syntax=syntax)
 
 
 def detect_tool_format(
@@ -132,7 +134,8 @@ def detect_tool_format(
     if template:
         tools = read_template_tools(template)
         syntax = tools.call_syntax
-        if syntax is None and tools.renders_tools and architecture in _HERMES_ARCHITECTURES:
+        unseen = syntax is None and not tools.shows_calls
+        if unseen and tools.renders_tools and architecture in _HERMES_ARCHITECTURES:
             syntax = ToolFormat.HERMES
         if tools.renders_tools and syntax in (ToolFormat.HERMES, ToolFormat.LLAMA3):
             assert syntax is not None
