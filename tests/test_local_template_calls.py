@@ -294,3 +294,11 @@ def test_smollm2_without_tool_support_keeps_openhands_calls(
         assert tool.execute(args).content
     finally:
         backend.close()
+
+
+def test_doctor_names_the_templates_call_format(qwen_gguf: Path, git_repo: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1", "HF_HUB_OFFLINE": "1"}
+    result = _devcli(["doctor", "--json", "--model", str(qwen_gguf)], git_repo, env)
+    checks = {f"{c['area']}/{c['name']}": c for c in json.loads(result.stdout)["checks"]}
+    assert checks["model/prompt format"]["detail"] == "the GGUF's chat template"
+    assert checks["model/tool calls"]["detail"] == "hermes"
