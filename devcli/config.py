@@ -86,8 +86,10 @@ class Settings(BaseModel):
     # Weight repacking into the CPU's extra buffer types; "auto" turns it off where AMX is
     # reported (llama.cpp crashes there).
     cpu_repack: Literal["auto", "on", "off"] = "auto"
-    tool_format: Literal["auto", "mistral", "openhands"] = flag(
-        "auto", "auto, mistral (native calls) or openhands (text calls)."
+    tool_format: Literal["auto", "mistral", "openhands", "hermes", "llama3"] = flag(
+        "auto",
+        "auto (from the model), mistral, hermes (<tool_call> JSON), llama3 (JSON) or "
+        "openhands (text calls).",
     )
     # "required": every reply must be one tool call (a grammar enforces it on local models).
     tool_choice: Literal["auto", "required"] = flag(
