@@ -7,6 +7,8 @@ since the previous turn: the prompt minus the previous prompt and the reply as t
 holds it. A ratio near 1.0 means the history was re-encoded token for token.
 
     python benchmarks/kv_reuse.py [--model PATH] [--turns 10]
+    python benchmarks/kv_reuse.py --tiny qwen     # or llama3: a model whose own template
+                                                  # teaches the calls (random weights)
 """
 
 import argparse
@@ -43,13 +45,29 @@ def default_model() -> str:
     return str(smollm2_gguf())
 
 
+def tiny_template_model(kind: str) -> str:
+    from tests.support.template_ggufs import (
+        LLAMA3_STYLE_TEMPLATE,
+        QWEN_STYLE_TEMPLATE,
+        write_tiny_qwen_gguf,
+    )
+
+    template = QWEN_STYLE_TEMPLATE if kind == "qwen" else LLAMA3_STYLE_TEMPLATE
+    folder = Path(tempfile.mkdtemp(prefix="kv-reuse-model-"))
+    return str(write_tiny_qwen_gguf(folder, chat_template=template, name=f"tiny-{kind}"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="a .gguf path [SmolLM2 135M]")
+    parser.add_argument(
+        "--tiny", choices=("qwen", "llama3"), help="a tiny GGUF whose template teaches calls"
+    )
     parser.add_argument("--turns", type=int, default=10)
     options = parser.parse_args()
+    model = options.model or (tiny_template_model(options.tiny) if options.tiny else None)
     settings = Settings(
-        model=options.model or default_model(),
+        model=model or default_model(),
         ctx_size=8192,
         temperature=0.0,
         max_tokens=48,

@@ -58,6 +58,19 @@ ReplayOption = Annotated[
         resolve_path=True,
     ),
 ]
+SandboxOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sandbox",
+        help="Where commands may write: workspace-write (the repository, a private TMPDIR and "
+        "package caches; the default where the sandbox works), read-only, off, or required "
+        "(workspace-write, and exit 2 where the sandbox cannot run).",
+    ),
+]
+NetworkOption = Annotated[
+    str | None,
+    typer.Option("--network", help="on, or off: commands in the sandbox get no network."),
+]
 NoColorOption = Annotated[
     bool, typer.Option("--no-color", help="No colours (the NO_COLOR variable does the same).")
 ]

@@ -35,6 +35,32 @@ def flag(
     return Field(default, description=help, ge=ge, json_schema_extra=extra)  # type: ignore[arg-type]
 
 
+class SandboxMode(StrEnum):
+    """Where commands may write; `required` is workspace-write that refuses to run without."""
+
+    WORKSPACE_WRITE = "workspace-write"
+    READ_ONLY = "read-only"
+    OFF = "off"
+    REQUIRED = "required"
+
+
+class NetworkMode(StrEnum):
+    ON = "on"
+    OFF = "off"
+
+
+# Caches that installers write even when the work itself stays in the repository.
+DEFAULT_SANDBOX_WRITABLE = (
+    "~/.cache/pip",
+    "~/.npm",
+    "~/.cargo/registry",
+    "~/.cargo/git",
+    "~/.cache/uv",
+)
+# Settings given as lists; DEVCLI_* variables spell them comma-separated.
+_LIST_SETTINGS = ("tools", "sandbox_writable", "trusted_projects")
+
+
 class ConfigError(ValueError):
     """A settings file or variable that does not make sense; the message names it."""
 
@@ -60,8 +86,10 @@ class Settings(BaseModel):
     # Weight repacking into the CPU's extra buffer types; "auto" turns it off where AMX is
     # reported (llama.cpp crashes there).
     cpu_repack: Literal["auto", "on", "off"] = "auto"
-    tool_format: Literal["auto", "mistral", "openhands"] = flag(
-        "auto", "auto, mistral (native calls) or openhands (text calls)."
+    tool_format: Literal["auto", "mistral", "openhands", "hermes", "llama3"] = flag(
+        "auto",
+        "auto (from the model), mistral, hermes (<tool_call> JSON), llama3 (JSON) or "
+        "openhands (text calls).",
     )
     # "required": every reply must be one tool call (a grammar enforces it on local models).
     tool_choice: Literal["auto", "required"] = flag(
@@ -100,10 +128,19 @@ class Settings(BaseModel):
     mcp_servers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Folders whose `.devcli.toml` may start MCP servers without asking (user config only).
     trusted_projects: list[str] = Field(default_factory=list)
-
-
-# Settings a repository's own `.devcli.toml` may not give itself.
-USER_ONLY_SETTINGS = ("trusted_projects",)
+    # The sandbox around commands (Linux, bubblewrap).
+    sandbox: SandboxMode = flag(
+        SandboxMode.WORKSPACE_WRITE,
+        "Where commands may write: workspace-write (the repository, a private TMPDIR and "
+        "package caches; the default where the sandbox works), read-only, off, or required "
+        "(workspace-write, and exit 2 where the sandbox cannot run).",
+        group="agent",
+    )
+    network: NetworkMode = flag(
+        NetworkMode.ON, "on, or off: commands in the sandbox get no network.", group="agent"
+    )
+    sandbox_writable: list[str] = Field(default_factory=lambda: list(DEFAULT_SANDBOX_WRITABLE))
+    sandbox_binary: str | None = None  # a bwrap to use instead of the one devcli finds
 
 
 def user_config_path() -> Path:
@@ -133,11 +170,36 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         if field.annotation is bool:
             values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
-        elif name in ("tools", "trusted_projects"):
+        elif name in _LIST_SETTINGS:
             values[name] = [part.strip() for part in raw.split(",") if part.strip()]
         else:
             values[name] = raw
     return values
+
+
+# The repository's own file can be written by commands in the sandbox, so it may only make
+# the sandbox stricter: otherwise one session could switch it off for the next.
+_REPOSITORY_MAY_SET = {"sandbox": ("required", "read-only"), "network": ("off",)}
+# Settings a repository's own `.devcli.toml` may not give itself: which folders are trusted
+# (their MCP servers start without asking) and where the sandbox's walls are.
+_REPOSITORY_MAY_NOT_SET = ("trusted_projects", "sandbox_writable", "sandbox_binary")
+
+
+def _check_repository_file(path: Path, values: Mapping[str, Any]) -> None:
+    for key, allowed in _REPOSITORY_MAY_SET.items():
+        if key in values and str(values[key]) not in allowed:
+            raise ConfigError(
+                f"{path}: setting `{key}` may only be {' or '.join(map(repr, allowed))} in the "
+                "repository's own file, which commands can write; set it in "
+                f"{user_config_path()}, DEVCLI_{key.upper()} or --{key}"
+            )
+    for key in _REPOSITORY_MAY_NOT_SET:
+        if key in values:
+            raise ConfigError(
+                f"{path}: setting `{key}` is read from {user_config_path()} only (or "
+                f"DEVCLI_{key.upper()}): the repository's own file, which commands can write, "
+                "may not set it"
+            )
 
 
 def load_settings(
@@ -147,11 +209,7 @@ def load_settings(
 ) -> Settings:
     project_file = project_config_path(workspace)
     project = read_config_file(project_file)
-    for name in USER_ONLY_SETTINGS:
-        if name in project:
-            raise ConfigError(
-                f"{project_file}: setting `{name}` is read from {user_config_path()} only"
-            )
+    _check_repository_file(project_file, project)
     layers: list[tuple[str, dict[str, Any]]] = [
         (str(user_config_path()), read_config_file(user_config_path())),
         (str(project_file), project),

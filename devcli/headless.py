@@ -23,6 +23,7 @@ from devcli.events import AssistantTurn, Event, UserMessage, event_to_json
 from devcli.exit_codes import ExitCode
 from devcli.llm.backend import Backend, ImageError
 from devcli.llm.openai_messages import attach_task_images
+from devcli.notices import notify
 from devcli.redaction import Redactor, secret_values
 from devcli.session_files import load_for_resume
 from devcli.ui.renderers import TextRenderer, show_reasoning_on_stderr, text_renderer
@@ -62,7 +63,8 @@ def _print_jsonl(event: Event) -> None:
 
 
 def _print_notice(message: str) -> None:
-    print(f"devcli: {message}", file=sys.stderr, flush=True)
+    """Notices of the session's parts (the sandbox, MCP servers), through the reporter."""
+    notify(message)
 
 
 def run_headless(backend: Backend, request: RunRequest) -> int:
@@ -80,7 +82,7 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
     settings = request.settings
     show_reasoning_on_stderr(backend)
     try:
-        toolbox = build_toolbox(settings, request.cwd)
+        toolbox = build_toolbox(settings, request.cwd, notice=_print_notice)
     except ConfigError as exc:
         print(f"devcli: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE)

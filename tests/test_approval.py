@@ -6,7 +6,7 @@ import pytest
 
 from devcli.agent.assembly import build_hooks, build_toolbox, default_mode
 from devcli.agent.loop import Agent, Mode
-from devcli.config import ApprovalMode, Settings
+from devcli.config import ApprovalMode, SandboxMode, Settings
 from devcli.events import AssistantTurn, Observation
 from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
@@ -45,7 +45,7 @@ def create_turn(path: Path, text: str = "x\n") -> AssistantTurn:
 def run_turns(
     workspace: Path, turns: list[AssistantTurn], mode: ApprovalMode, person: ScriptedPerson | None
 ) -> list[Observation]:
-    settings = Settings(approval=mode.value)
+    settings = Settings(approval=mode.value, sandbox=SandboxMode.OFF)  # the approvals alone
     toolbox = build_toolbox(settings, workspace)
     hooks = build_hooks(settings, workspace, Mode.INTERACTIVE, person)
     agent = Agent(

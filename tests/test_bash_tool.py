@@ -8,14 +8,22 @@ from pathlib import Path
 
 import pytest
 
+from devcli.config import Settings
+from devcli.sandbox.launch import start_sandbox
 from devcli.tools.bash import BashArgs, BashTool, count_top_level_commands
+from tests.support.sandbox import requires_sandbox
 
 
-@pytest.fixture
-def bash(tmp_path: Path) -> Iterator[BashTool]:
-    tool = BashTool(tmp_path, soft_timeout=3, hard_timeout=60)
+# Every test runs against a plain shell and again against one inside the sandbox, where the
+# behaviour must be the same.
+@pytest.fixture(params=["plain", pytest.param("sandboxed", marks=requires_sandbox)])
+def bash(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BashTool]:
+    sandbox = start_sandbox(Settings(), tmp_path) if request.param == "sandboxed" else None
+    tool = BashTool(tmp_path, soft_timeout=3, hard_timeout=60, sandbox=sandbox)
     yield tool
     tool.close()
+    if sandbox is not None:
+        sandbox.close()
 
 
 def call(tool: BashTool, command: str, **extra: object):  # type: ignore[no-untyped-def]

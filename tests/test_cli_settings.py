@@ -42,7 +42,13 @@ def test_every_flag_matches_its_settings_field() -> None:
 
 
 def test_groups_split_the_flags_the_commands_take() -> None:
-    assert flag_settings("agent") == ["max_steps", "approval", "dangerously_skip_gates"]
+    assert flag_settings("agent") == [
+        "max_steps",
+        "approval",
+        "dangerously_skip_gates",
+        "sandbox",
+        "network",
+    ]
     assert flag_settings("commit") == ["commit"]
     assert "model" in flag_settings("model") and "max_steps" not in flag_settings("model")
     assert set(flag_settings()) == set(_flag_fields())

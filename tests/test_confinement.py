@@ -11,7 +11,7 @@ import pytest
 
 from devcli.agent.assembly import build_hooks, build_toolbox
 from devcli.agent.loop import Agent, Mode
-from devcli.config import Settings
+from devcli.config import SandboxMode, Settings
 from devcli.events import AssistantTurn, Observation
 from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
@@ -41,7 +41,9 @@ def run_calls(
     person: ScriptedPerson | None = None,
     settings: Settings | None = None,
 ) -> list[Observation]:
-    settings = settings or Settings(approval="ask" if person else None)
+    # The hooks on their own: with the sandbox, writes outside the repository fail anyway
+    # (tests/test_sandbox_replay.py).
+    settings = settings or Settings(approval="ask" if person else None, sandbox=SandboxMode.OFF)
     mode = Mode.INTERACTIVE if person else Mode.HEADLESS
     toolbox = build_toolbox(settings, workspace)
     turns = [AssistantTurn(tool_calls=(make_tool_call(name, args),)) for name, args in calls]
@@ -188,7 +190,7 @@ def test_headless_gates_refuse_and_say_how_to_proceed(repo: Path, tmp_path: Path
 def test_skipping_gates_lets_the_command_run(repo: Path, tmp_path: Path) -> None:
     sibling = tmp_path / "gone"
     sibling.mkdir()
-    settings = Settings(dangerously_skip_gates=True)
+    settings = Settings(dangerously_skip_gates=True, sandbox=SandboxMode.OFF)
     observations = run_calls(repo, [bash(f"rm -rf {sibling}")], settings=settings)
     assert not observations[0].is_error
     assert not sibling.exists()

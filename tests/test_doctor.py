@@ -114,3 +114,37 @@ def test_a_real_server_is_reached_listed_and_returns_tool_calls(
     window = checks["server/context window"]
     assert window["status"] == "warning" and "--ctx-size" in window["fix"]
     assert checks["server/tool calls"]["detail"] == "returned as structured tool calls"
+
+
+def test_the_sandbox_line_says_whether_commands_are_contained(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    missing = {"DEVCLI_SANDBOX_BINARY": str(tmp_path / "no-bwrap")}
+    result = _doctor(git_repo, "--json", "--endpoint", "http://127.0.0.1:9/v1", env=missing)
+    sandbox = _checks(result)["sandbox/sandbox"]
+    assert sandbox["status"] == "warning" and "cannot run here" in sandbox["detail"]
+    required = _doctor(
+        git_repo, "--json", "--endpoint", "http://127.0.0.1:9/v1",
+        env={**missing, "DEVCLI_SANDBOX": "required"},
+    )  # fmt: skip
+    assert _checks(required)["sandbox/sandbox"]["status"] == "problem"
+    assert required.returncode == 1
+
+
+def test_configured_mcp_servers_are_started_listed_and_stopped(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    from tests.support.mcp_servers import is_running, started_pids, stdio_server, write_user_config
+
+    pids = tmp_path / "pids"
+    config = tmp_path / "config"
+    write_user_config(
+        config,
+        {"local": stdio_server(git_repo, pids), "broken": {"command": str(tmp_path / "none")}},
+    )
+    env = {"XDG_CONFIG_HOME": str(config)}
+    result = _doctor(git_repo, "--json", "--endpoint", "http://127.0.0.1:9/v1", env=env)
+    checks = _checks(result)
+    assert checks["mcp/local"]["status"] == "ok" and "write_file" in checks["mcp/local"]["detail"]
+    assert checks["mcp/broken"]["status"] == "problem"
+    assert not any(is_running(pid) for pid in started_pids(pids))

@@ -189,5 +189,6 @@ def test_the_person_picks_a_model_when_the_server_offers_several(
         pane.type("2")
         pane.press("Enter")
         pane.wait_for("devstral-small-2507 (remote)")
+        pane.wait_for(prompt_ready(0))  # keys pressed before the prompt reads them are lost
         pane.press("C-d")
         pane.wait_for("Session saved to")

@@ -100,7 +100,7 @@ class AcpSession:
         self.files = ClientFiles(self.channel, reads, writes) if reads or writes else None
         self.translator = UpdateTranslator(workspace, self._preview_text)
         self.permissions = PermissionBridge(self.channel, self.translator)
-        self.toolbox = build_toolbox(settings, workspace, self.permissions)
+        self.toolbox = build_toolbox(settings, workspace, self.permissions, notice=log.warning)
         editor = self.toolbox.tools.get(EditorTool.name)
         if self.files is not None and isinstance(editor, EditorTool):
             editor.files = self.files

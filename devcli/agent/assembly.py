@@ -9,13 +9,15 @@ from devcli.agent.budget import PromptMeter, context_window
 from devcli.agent.condenser import Condenser
 from devcli.agent.loop import Mode
 from devcli.checkpoints.step_hook import CheckpointHook
-from devcli.config import ApprovalMode, Settings
+from devcli.config import ApprovalMode, ConfigError, Settings
 from devcli.ids import new_session_id
 from devcli.llm.backend import Backend
 from devcli.notices import warn
 from devcli.paths import repository_root
 from devcli.safety.approval import ApprovalHook, ApprovalPrompt
 from devcli.safety.call_hooks import ConfinementHook, GateHook
+from devcli.safety.write_boundary import WriteBoundaryHook
+from devcli.sandbox.launch import SandboxNotice, start_sandbox
 from devcli.tools.base import CallHook
 from devcli.tools.registry import ToolBox
 
@@ -41,11 +43,24 @@ def build_condenser(settings: Settings, backend: Backend) -> Condenser:
 
 
 def build_toolbox(
-    settings: Settings, workspace: Path, approver: ApprovalPrompt | None = None
+    settings: Settings,
+    workspace: Path,
+    approver: ApprovalPrompt | None = None,
+    notice: SandboxNotice | None = None,
 ) -> ToolBox:
     """`approver`, the person at the REPL, is asked about each commit unless `--commit` or the
-    configuration already allows them; with neither, the git tool refuses to commit."""
-    return ToolBox.default(workspace, settings, approver)
+    configuration already allows them; with neither, the git tool refuses to commit.
+
+    The tools get the session's sandbox; `notice` hears, once, why it cannot run. Raises
+    ConfigError (SandboxUnavailable) when it is required and cannot.
+    """
+    sandbox = start_sandbox(settings, workspace, notice)
+    try:
+        return ToolBox.default(workspace, settings, approver, sandbox)
+    except ConfigError:
+        if sandbox is not None:
+            sandbox.close()
+        raise
 
 
 def attach_mcp_tools(
@@ -93,6 +108,7 @@ def build_hooks(
     # Hard gates come first, so nobody is asked about a command that will be refused.
     if not settings.dangerously_skip_gates:
         hooks.append(GateHook(root, approver, ask=approval is ApprovalMode.ASK))
+    hooks.append(WriteBoundaryHook())
     hooks.append(ConfinementHook(root, approver))
     # Approvals: ask / auto-edit / auto, from --approval or the mode's default.
     hooks.append(ApprovalHook(approval, workspace, approver))

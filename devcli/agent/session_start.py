@@ -60,7 +60,9 @@ def open_conversation(
     agent = Agent(
         backend=backend,
         toolbox=toolbox,
-        system_prompt=build_system_prompt(workspace, compact=compact),
+        system_prompt=build_system_prompt(
+            workspace, compact=compact, sandbox=toolbox.environment_note()
+        ),
         sinks=[redactor.sink(writer), *(redactor.sink(sink) for sink in outputs)],
         max_steps=settings.max_steps,
         mode=mode,

@@ -22,10 +22,16 @@ def describe_os() -> str:
     return platform.platform()
 
 
-def build_system_prompt(workspace: Path, today: date | None = None, compact: bool = False) -> str:
-    """`compact` picks the short prompt meant for context windows of a few thousand tokens."""
+def build_system_prompt(
+    workspace: Path, today: date | None = None, compact: bool = False, sandbox: str = ""
+) -> str:
+    """`compact` picks the short prompt meant for context windows of a few thousand tokens;
+    `sandbox` is one sentence on what commands may write ("" when they are not confined)."""
     template = Template(read_prompt("system_prompt_compact.md" if compact else "system_prompt.md"))
+    if sandbox:  # the last line of the environment facts, or one more of its bullets
+        sandbox = f" {sandbox}" if compact else f"\n* {sandbox}"
     prompt = template.safe_substitute(
+        sandbox=sandbox,
         workspace=str(workspace),
         os=describe_os(),
         shell="bash",

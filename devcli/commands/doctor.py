@@ -28,7 +28,7 @@ def doctor(
     from devcli.doctor.run_checks import diagnose
 
     settings = load_settings_or_exit(cwd, setting_flags)
-    report = diagnose(settings)
+    report = diagnose(settings, cwd)
     if as_json:
         print(json.dumps({"ok": not report.problems, **report.model_dump()}, indent=1))
     else:

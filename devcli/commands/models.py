@@ -15,9 +15,11 @@ app.add_typer(models_app, name="models")
 
 @models_app.command("list")
 def list_command() -> None:
-    """GGUF files found in the Hugging Face cache, llama.cpp's cache and LM Studio."""
+    """GGUF files found in the Hugging Face cache, llama.cpp's cache and LM Studio, with the
+    prompt and tool-call formats devcli uses for each."""
     from devcli.llm.model_cards import MODEL_CARDS, parse_model_reference
     from devcli.llm.model_files import find_local_models
+    from devcli.llm.tool_format_choice import describe_local_formats
     from devcli.units import human_size
 
     found = find_local_models()
@@ -26,6 +28,7 @@ def list_command() -> None:
     for model in found:
         known = f"  [{model.card.title}]" if model.card is not None else ""
         print(f"{human_size(model.size):>9}  {model.place.value:18}  {model.path}{known}")
+        print(f"{'':11}{describe_local_formats(model.path, model.card)}")
     print("\nKnown models (devcli models pull NAME):")
     default = parse_model_reference(None)
     for card in MODEL_CARDS:

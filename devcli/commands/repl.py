@@ -87,7 +87,7 @@ class InteractiveSession:
         self.found_models: list[Path] = []
         self.renderer = ConsoleRenderer(console, workspace)
         self.approver = TerminalApprover(console, self.renderer.paused, input, output)
-        self.toolbox = build_toolbox(settings, workspace, self.approver)
+        self.toolbox = build_toolbox(settings, workspace, self.approver, notice=self._notice)
         self.mcp = attach_mcp_tools(self.toolbox, settings, workspace, self._notice)
         # Secrets never reach the session file or the screen.
         self.redactor = Redactor(secret_values(os.environ, session_secrets(settings)))
@@ -130,6 +130,9 @@ class InteractiveSession:
             self._agent = agent_for_backend(self._agent, backend, self.condenser, self.workspace)
         if previous is not None and previous is not backend:
             previous.close()
+
+    def _notice(self, text: str) -> None:
+        self.console.print(Text(f"devcli: {text}", style="yellow"))
 
     def _new_conversation(self, resume: tuple[Path, ResumedSession] | None = None) -> Agent:
         """A fresh (or resumed) conversation with its own file and checkpoints; approvals and
@@ -203,9 +206,6 @@ class InteractiveSession:
     def session_file(self) -> Path:
         assert self._writer is not None
         return self._writer.path
-
-    def _notice(self, message: str) -> None:
-        self.console.print(Text(message, style="yellow"))
 
     # -- messages --------------------------------------------------------------------------
 
@@ -477,9 +477,14 @@ def open_repl(options: ReplOptions) -> int:
     found = _backend_for(options, settings)
     console = make_console(no_color=options.no_color)
     backend, missing = (None, found) if isinstance(found, ModelUnavailable) else (found, None)
-    session = InteractiveSession(
-        settings, options.cwd, backend, console, options.session_file, missing=missing
-    )
+    try:
+        session = InteractiveSession(
+            settings, options.cwd, backend, console, options.session_file, missing=missing
+        )
+    except ConfigError as exc:  # a `tools` setting naming no tool, a required sandbox
+        if backend is not None:
+            backend.close()
+        raise fail(str(exc)) from exc
     try:
         with use_reporter(ConsoleReporter(console, session.renderer.paused)):
             session.banner()

@@ -30,6 +30,7 @@ from devcli.llm.model_download import (
 from devcli.llm.model_files import find_local_models
 from devcli.llm.model_loading import LoadPlan, available_memory, kv_cache_bytes, plan_load
 from devcli.llm.model_metadata import GgufFacts, read_gguf_facts
+from devcli.llm.tool_format_choice import choose_tool_format
 from devcli.units import human_size
 
 AREA = "model"
@@ -145,11 +146,13 @@ def _prompt_format(report: Report, path: Path, card: ModelCard | None, facts: Gg
 
 
 def _tool_format(settings: Settings, card: ModelCard | None, facts: GgufFacts) -> ToolFormat:
-    if settings.tool_format != "auto":
-        return ToolFormat(settings.tool_format)
-    if card is not None:
-        return card.tool_format
-    return ToolFormat.MISTRAL if facts.has_tool_calls_token else ToolFormat.OPENHANDS
+    return choose_tool_format(
+        settings.tool_format,
+        card,
+        facts.chat_template,
+        facts.architecture,
+        facts.has_tool_calls_token,
+    )
 
 
 def _memory(report: Report, plan: LoadPlan, facts: GgufFacts) -> None:

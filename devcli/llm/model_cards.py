@@ -20,6 +20,10 @@ DEFAULT_CTX_SIZE = 32768
 class ToolFormat(StrEnum):
     MISTRAL = "mistral"  # native calls: [TOOL_CALLS]name[ARGS]{...}
     OPENHANDS = "openhands"  # text calls: <function=name><parameter=k>v</parameter></function>
+    HERMES = (
+        "hermes"  # the template's own: <tool_call>{"name": ..., "arguments": {...}}</tool_call>
+    )
+    LLAMA3 = "llama3"  # the template's own: {"name": ..., "parameters": {...}}
 
 
 class ModelError(ValueError):
@@ -60,6 +64,8 @@ class ModelCard(BaseModel):
     sampling: Sampling = Sampling()
     tool_format: ToolFormat = ToolFormat.MISTRAL
     name_patterns: tuple[str, ...] = ()
+    # Takes `reasoning_effort` ("none" or "high") per request; its sampling depends on it.
+    reasoning_effort: bool = False
 
     def gguf_filename(self, quant: str) -> str | None:
         return f"{self.gguf_stem}-{quant}.gguf" if self.gguf_stem else None
@@ -111,6 +117,20 @@ MODEL_CARDS: tuple[ModelCard, ...] = (
         name_patterns=("mistral-small-24b-instruct-2501", "mistral-small-3-"),
     ),
     ModelCard(
+        # December 2025, 256k context. v13: the highest version mistral-common 1.8.6 (the
+        # model card's minimum) knows; the GGUF's template has the v13 layout too.
+        key="devstral-small-2",
+        title="Devstral Small 2",
+        original_repo="mistralai/Devstral-Small-2-24B-Instruct-2512",
+        gguf_repo="unsloth/Devstral-Small-2-24B-Instruct-2512-GGUF",
+        gguf_stem="Devstral-Small-2-24B-Instruct-2512",
+        default_quant="UD-Q4_K_XL",
+        approx_gguf_bytes=15_000_000_000,
+        tokenizer_version="v13",
+        context=262144,
+        name_patterns=("devstral-small-2-24b", "devstral-small-2-2512"),
+    ),
+    ModelCard(
         # A 119B mixture of experts: served remotely, never loaded by devcli itself.
         key="mistral-small-2603",
         title="Mistral Small 4",
@@ -119,7 +139,20 @@ MODEL_CARDS: tuple[ModelCard, ...] = (
         sampling=Sampling(
             temperature=0.15, reasoning_temperature=0.7, top_p=0.95, top_k=0, min_p=0.0
         ),
-        name_patterns=("mistral-small-4-119b-2603",),
+        name_patterns=("mistral-small-4-119b-2603", "mistral-small-2603", "mistral-small-4"),
+        reasoning_effort=True,
+    ),
+    ModelCard(
+        # A dense 128B model, used through Mistral's API (or a server of one's own).
+        key="mistral-medium-2604",
+        title="Mistral Medium 3.5",
+        original_repo="mistralai/Mistral-Medium-3.5-128B",
+        context=262144,
+        sampling=Sampling(
+            temperature=0.15, reasoning_temperature=0.7, top_p=0.95, top_k=0, min_p=0.0
+        ),
+        name_patterns=("mistral-medium-2604", "mistral-medium-3.5", "mistral-medium-3-5"),
+        reasoning_effort=True,
     ),
 )
 
@@ -145,6 +178,12 @@ def card_for_name(name: str) -> ModelCard | None:
         if any(pattern in folded for pattern in card.name_patterns):
             return card
     return None
+
+
+def takes_reasoning_effort(model: str) -> bool:
+    """Whether a served model's name is one of the cards that take `reasoning_effort`."""
+    card = card_for_name(model)
+    return card is not None and card.reasoning_effort
 
 
 class LocalModel(BaseModel):

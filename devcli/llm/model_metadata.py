@@ -1,5 +1,5 @@
 """The few facts devcli needs from a GGUF header before loading it: architecture, trained
-context, attention shape (for the KV cache size) and the model's name."""
+context, attention shape (for the KV cache size), the model's name and its chat template."""
 
 import struct
 from pathlib import Path
@@ -46,6 +46,7 @@ class GgufFacts(BaseModel):
     key_length: int | None = None
     value_length: int | None = None
     has_chat_template: bool = False
+    chat_template: str | None = None  # the Jinja text, to see which call format it teaches
     # The vocabulary has Mistral's [TOOL_CALLS] control token (native Mistral tool calls).
     has_tool_calls_token: bool = False
 
@@ -103,7 +104,7 @@ def read_gguf_facts(path: Path) -> GgufFacts:
                 tokens = key == "tokenizer.ggml.tokens"
                 value = _value(handle, kind, keep=(wanted and kind != _ARRAY) or tokens)
                 if key == "tokenizer.chat_template":
-                    raw[key] = True
+                    raw[key] = value if isinstance(value, str) else None
                 elif tokens:
                     raw[key] = isinstance(value, list) and "[TOOL_CALLS]" in value
                 elif wanted:
@@ -132,5 +133,6 @@ def read_gguf_facts(path: Path) -> GgufFacts:
         key_length=number("attention.key_length"),
         value_length=number("attention.value_length"),
         has_chat_template=bool(raw.get("tokenizer.chat_template")),
+        chat_template=raw.get("tokenizer.chat_template") or None,
         has_tool_calls_token=bool(raw.get("tokenizer.ggml.tokens")),
     )

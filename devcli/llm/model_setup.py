@@ -1,5 +1,6 @@
 """From settings to a running local backend: find or download the GGUF, load it, and choose
-how prompts are written (mistral-common with the model's tekken.json, else the GGUF's template)."""
+how prompts are written (mistral-common with the model's tekken.json, else the GGUF's template)
+and which call format the model gets (see tool_format_choice)."""
 
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from devcli.llm.formats.mistral_prompt import MistralCommonPrompt
 from devcli.llm.formats.mistral_tokens import MistralControls
 from devcli.llm.formats.prompt_renderer import PromptError, PromptRenderer
 from devcli.llm.formats.template import ChatTemplatePrompt
+from devcli.llm.formats.template_calls import template_call_syntax
 from devcli.llm.formats.token_text import TokenPieces
 from devcli.llm.hub_access import hub_reach
 from devcli.llm.local import LocalBackend
@@ -25,7 +27,6 @@ from devcli.llm.model_cards import (
     LocalModel,
     ModelCard,
     ModelError,
-    ToolFormat,
     card_for_name,
     card_for_source,
     parse_model_reference,
@@ -39,6 +40,7 @@ from devcli.llm.model_vocab import LlamaPieces
 from devcli.llm.runtime_facts import read_runtime_facts
 from devcli.llm.runtime_guard import RuntimeDecision, decide_runtime
 from devcli.llm.runtime_verdicts import VerdictStore
+from devcli.llm.tool_format_choice import choose_tool_format, template_misses_tools
 from devcli.notices import notify, warn
 from devcli.paths import cache_dir
 
@@ -88,7 +90,9 @@ def _mistral_renderer(
     return renderer
 
 
-def _template_renderer(llama: Any, vocab: LlamaPieces, path: Path) -> ChatTemplatePrompt:
+def _template_renderer(
+    llama: Any, vocab: LlamaPieces, path: Path, splice_calls: bool = False
+) -> ChatTemplatePrompt:
     template = llama.metadata.get("tokenizer.chat_template")
     if not template:
         raise ModelError(
@@ -109,6 +113,7 @@ def _template_renderer(llama: Any, vocab: LlamaPieces, path: Path) -> ChatTempla
             bos_text=vocab.piece(bos).decode("utf-8", errors="replace") if bos >= 0 else "",
             eos_text=vocab.piece(vocab.eos_id).decode("utf-8", errors="replace"),
             bos_id=bos if wants_bos and bos >= 0 else None,
+            splice_calls=splice_calls,
         )
     except PromptError as exc:
         raise ModelError(f"{path.name}: {exc}") from exc
@@ -119,24 +124,30 @@ def choose_chat_format(
 ) -> ChatFormat:
     vocab = LlamaPieces(llama)
     controls = _vocab_controls(vocab)
-    mistral = _mistral_renderer(path, card, vocab)
+    template = llama.metadata.get("tokenizer.chat_template")
+    architecture = str(llama.metadata.get("general.architecture", ""))
+    tool_format = choose_tool_format(
+        settings.tool_format, card, template, architecture, controls is not None
+    )
+    # Calls the template teaches are rendered by the template, with the tools it is given.
+    by_template = template_call_syntax(tool_format) is not None
+    if by_template and template_misses_tools(tool_format, template):
+        warn(
+            f"the chat template of {path.name} does not show tools to the model; "
+            f"{tool_format.value} calls may not work (try --tool-format openhands)"
+        )
+    mistral = None if by_template else _mistral_renderer(path, card, vocab)
     renderer: PromptRenderer
     pieces: TokenPieces
     if mistral is not None:
         renderer, pieces, controls = mistral, mistral.pieces, mistral.controls
     else:
-        if card is not None and card.tokenizer_version is not None:
+        if card is not None and card.tokenizer_version is not None and not by_template:
             notify(
                 f"no tekken.json for {card.title} (offline, or not downloaded yet): prompts come "
                 "from the GGUF's chat template, which may differ slightly from the training format"
             )
-        renderer, pieces = _template_renderer(llama, vocab, path), vocab
-    if settings.tool_format != "auto":
-        tool_format = ToolFormat(settings.tool_format)
-    elif card is not None:
-        tool_format = card.tool_format
-    else:
-        tool_format = ToolFormat.MISTRAL if controls is not None else ToolFormat.OPENHANDS
+        renderer, pieces = _template_renderer(llama, vocab, path, splice_calls=by_template), vocab
     return ChatFormat(renderer, tool_format, pieces, controls)
 
 

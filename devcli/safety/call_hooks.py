@@ -1,6 +1,7 @@
 """The safety hooks of the agent loop: hard gates and confinement."""
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,13 @@ class GateHook(CallHook):
         if not isinstance(args, BashArgs) or is_plain_input(args):
             return None
         cwd, shell_pid = _shell_facts(tool, self.root)
-        violations = check_command(args.command, gate_context(self.root, cwd, shell_pid))
+        context = gate_context(self.root, cwd, shell_pid)
+        sandbox = tool.sandbox if isinstance(tool, BashTool) else None
+        if sandbox is not None and sandbox.isolates_processes:
+            # In the sandbox's own process namespace, every process id a command can name
+            # (numbered inside it) is one the session started.
+            context = replace(context, owns_process=lambda _pid: True)
+        violations = check_command(args.command, context)
         if not violations:
             return None
         reasons = "\n".join(v.message() for v in violations)

@@ -99,6 +99,12 @@ class Tool(ABC, Generic[A]):
     @abstractmethod
     def execute(self, args: A) -> ToolResult: ...
 
+    def write_refusal(self, args: A) -> str | None:
+        """Why this call may not write where it would (the sandbox's boundary), so it can be
+        refused before anyone is asked about it; None when it may. Tools that write in
+        devcli's own process override it."""
+        return None
+
     def close(self) -> None:
         """Release processes or files the tool holds."""
 

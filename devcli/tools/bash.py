@@ -9,6 +9,7 @@ from pydantic import Field
 from devcli.shell_syntax.read_only import is_read_only
 from devcli.shell_syntax.scopes import command_scope
 from devcli.tools.base import Consent, ConsentKind, Tool, ToolArgs, ToolResult
+from devcli.tools.sandboxing import ToolSandbox
 from devcli.tools.shell_session import CONTROL_KEYS, CommandOutcome, ShellError, ShellSession, Stop
 from devcli.truncation import cut_middle
 
@@ -60,10 +61,12 @@ class BashTool(Tool[BashArgs]):
         cwd: Path,
         soft_timeout: float = DEFAULT_SOFT_TIMEOUT,
         hard_timeout: float = DEFAULT_HARD_TIMEOUT,
+        sandbox: ToolSandbox | None = None,
     ) -> None:
         self.root = cwd
         self.soft_timeout = soft_timeout
         self.hard_timeout = hard_timeout
+        self.sandbox = sandbox
         self._shell: ShellSession | None = None
 
     def consent(self, args: BashArgs) -> Consent:
@@ -79,7 +82,8 @@ class BashTool(Tool[BashArgs]):
     @property
     def shell(self) -> ShellSession:
         if self._shell is None or not self._shell.alive:
-            self._shell = ShellSession(self.root)
+            launcher = self.sandbox.wrap_shell if self.sandbox is not None else None
+            self._shell = ShellSession(self.root, launcher=launcher)
         return self._shell
 
     def execute(self, args: BashArgs) -> ToolResult:

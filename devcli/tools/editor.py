@@ -10,6 +10,7 @@ from pydantic import Field
 
 from devcli.tools.base import Consent, ConsentKind, Tool, ToolArgs, ToolResult
 from devcli.tools.file_store import DiskFiles, FileStore
+from devcli.tools.sandboxing import ToolSandbox
 from devcli.tools.text_file import FileRefused, TextFile
 from devcli.truncation import clip_end
 
@@ -68,8 +69,11 @@ class EditorTool(Tool[EditorArgs]):
     name = "str_replace_editor"
     args_model = EditorArgs
 
-    def __init__(self, cwd: Path, files: FileStore | None = None) -> None:
+    def __init__(
+        self, cwd: Path, files: FileStore | None = None, sandbox: ToolSandbox | None = None
+    ) -> None:
         self.root = cwd
+        self.sandbox = sandbox
         # File contents go through the store; directories and existence are looked up on disk.
         self.files: FileStore = files or DiskFiles()
         # Per file, what the store kept before each edit; None means the file did not exist.
@@ -85,7 +89,15 @@ class EditorTool(Tool[EditorArgs]):
     def changes_files(self, args: EditorArgs) -> bool:
         return args.command != "view"
 
+    def write_refusal(self, args: EditorArgs) -> str | None:
+        if self.sandbox is None or args.command == "view" or not os.path.isabs(args.path):
+            return None
+        return self.sandbox.write_refusal(args.path)
+
     def execute(self, args: EditorArgs) -> ToolResult:
+        refusal = self.write_refusal(args)
+        if refusal is not None:
+            return ToolResult(content=refusal, is_error=True)
         try:
             path = self._absolute(args.path)
             match args.command:

@@ -24,6 +24,7 @@ from devcli.tools.git_ops.history import log_report, show_commit, show_file
 from devcli.tools.git_ops.repository import open_repository, repo_path, repo_paths
 from devcli.tools.git_ops.runner import GitFailure
 from devcli.tools.git_ops.status import status_report
+from devcli.tools.sandboxing import ToolSandbox
 
 
 class GitOperation(StrEnum):
@@ -124,14 +125,31 @@ class GitTool(Tool[GitArgs]):
         # It reads, commits or makes branches; the work tree's files stay as they are.
         return False
 
-    def __init__(self, cwd: Path, allow_commit: CommitPermission = False) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        allow_commit: CommitPermission = False,
+        sandbox: ToolSandbox | None = None,
+    ) -> None:
         """`allow_commit`: True when the user asked for commits, or a callable that asks the
         user about each commit and answers whether it may go ahead."""
         self.workspace = cwd
         self.allow_commit = allow_commit
+        self.sandbox = sandbox
         self.baseline = _snapshot_at_start(cwd)
 
+    def write_refusal(self, args: GitArgs) -> str | None:
+        writes = args.operation is GitOperation.COMMIT or (
+            args.operation is GitOperation.BRANCH and args.name is not None
+        )
+        if self.sandbox is None or not writes:
+            return None
+        return self.sandbox.write_refusal(str(self.workspace))
+
     def execute(self, args: GitArgs) -> ToolResult:
+        refusal = self.write_refusal(args)
+        if refusal is not None:
+            return ToolResult(content=refusal, is_error=True)
         misplaced = args.misplaced()
         if misplaced:
             names = ", ".join(f"`{field}`" for field in misplaced)

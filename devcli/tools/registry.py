@@ -14,6 +14,7 @@ from devcli.tools.editor import EditorTool
 from devcli.tools.finish import FinishTool
 from devcli.tools.git_ops.commit import ask_before_commit
 from devcli.tools.git_tool import CommitPermission, GitTool
+from devcli.tools.sandboxing import ToolSandbox
 from devcli.tools.think import ThinkTool
 
 # `finish` stays whatever the settings say: it is the only way a run ends well.
@@ -21,8 +22,9 @@ ALWAYS_OFFERED = frozenset({"finish"})
 
 
 class ToolBox:
-    def __init__(self, tools: Iterable[Tool[Any]]) -> None:
+    def __init__(self, tools: Iterable[Tool[Any]], sandbox: ToolSandbox | None = None) -> None:
         self.tools: dict[str, Tool[Any]] = {tool.name: tool for tool in tools}
+        self.sandbox = sandbox  # the tools' own; closed with them
         # Small context windows get one-paragraph descriptions.
         self.compact_descriptions = False
         self._schemas: dict[bool, list[ToolSchema]] = {}
@@ -34,21 +36,28 @@ class ToolBox:
         cwd: Path,
         settings: Settings | None = None,
         approver: Approver | None = None,
+        sandbox: ToolSandbox | None = None,
     ) -> "ToolBox":
         """The standard tools less those `settings.tools` leaves out. Commits are allowed by
-        `settings.commit`, else asked of `approver` one by one, else refused."""
+        `settings.commit`, else asked of `approver` one by one, else refused. With `sandbox`,
+        the shell runs inside it and the editor and git tool keep to its write boundary."""
         settings = settings or Settings()
         permission: CommitPermission = settings.commit or (
             ask_before_commit(approver) if approver is not None else False
         )
         factories: dict[str, Callable[[], Tool[Any]]] = {
-            "execute_bash": lambda: BashTool(cwd),
-            "str_replace_editor": lambda: EditorTool(cwd),
+            "execute_bash": lambda: BashTool(cwd, sandbox=sandbox),
+            "str_replace_editor": lambda: EditorTool(cwd, sandbox=sandbox),
             "think": ThinkTool,
             "finish": FinishTool,
-            "git": lambda: GitTool(cwd, allow_commit=permission),
+            "git": lambda: GitTool(cwd, allow_commit=permission, sandbox=sandbox),
         }
-        return cls(factories[name]() for name in enabled_tools(list(factories), settings.tools))
+        names = enabled_tools(list(factories), settings.tools)
+        return cls((factories[name]() for name in names), sandbox)
+
+    def environment_note(self) -> str:
+        """What the sandbox lets commands do, for the system prompt ("" without one)."""
+        return self.sandbox.prompt_line() if self.sandbox is not None else ""
 
     def extend(self, tools: Iterable[Tool[Any]], release: Callable[[], None]) -> None:
         """Add tools that share something to release once they are closed (their servers)."""
@@ -79,6 +88,8 @@ class ToolBox:
             tool.close()
         while self._releases:
             self._releases.pop()()
+        if self.sandbox is not None:
+            self.sandbox.close()
 
 
 def _json_problem(name: str, raw: str) -> str:

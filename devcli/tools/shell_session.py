@@ -21,7 +21,7 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
 
@@ -90,6 +90,10 @@ class ShellError(RuntimeError):
     """The shell could not be started."""
 
 
+# Turns bash's command line into the one that starts it, e.g. inside a sandbox.
+ShellLauncher = Callable[[list[str]], list[str]]
+
+
 class _Capture:
     """Collects one call's output, keeping head and tail of very long outputs."""
 
@@ -123,8 +127,14 @@ class _Capture:
 
 
 class ShellSession:
-    def __init__(self, cwd: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        launcher: ShellLauncher | None = None,
+    ) -> None:
         self.initial_cwd = cwd
+        self._launcher = launcher
         self.cwd = str(cwd)
         self._nonce = secrets.token_hex(6)
         self._marker = re.compile(rf"\n?__devcli_{self._nonce}__ (\d+) ([^\n]*)\n")
@@ -148,6 +158,9 @@ class ShellSession:
             '"$__devcli_rc" "$PWD"'
         )
         bash = shutil.which("bash") or "/bin/bash"
+        argv = [bash, "--norc", "--noprofile", "--noediting", "-i"]
+        if self._launcher is not None:
+            argv = self._launcher(argv)
         pid, fd = pty.fork()
         if pid == 0:  # child: become the shell
             try:
@@ -157,7 +170,7 @@ class ShellSession:
                 termios.tcsetattr(0, termios.TCSANOW, attrs)
                 fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
                 os.chdir(self.initial_cwd)
-                os.execve(bash, [bash, "--norc", "--noprofile", "--noediting", "-i"], env)
+                os.execve(argv[0], argv, env)
             finally:
                 os._exit(127)
         self.pid = pid
@@ -166,6 +179,9 @@ class ShellSession:
         self._reader.start()
         self.running = True
         first_prompt = self._collect(soft_timeout=None, hard_timeout=15, kill_on_hard=False)
+        # bash's own process group, as this process numbers it: the shell itself when it runs
+        # directly, a process inside the sandbox (not `pid`, its launcher) when it is wrapped.
+        self._shell_group = self._foreground_group()
         setup = _SHELL_SETUP + "readonly PROMPT_COMMAND\n"
         outcome = first_prompt
         if first_prompt.stop is Stop.FINISHED:
@@ -306,13 +322,16 @@ class ShellSession:
             omitted_chars=capture.omitted,
         )
 
+    def _foreground_group(self) -> int:
+        try:
+            return os.tcgetpgrp(self._fd)
+        except OSError:
+            return self.pid
+
     def _kill_running(self, capture: _Capture) -> CommandOutcome:
         """Kill the foreground job's whole process group; the shell itself survives."""
-        try:
-            group = os.tcgetpgrp(self._fd)
-        except OSError:
-            group = self.pid
-        if group > 0 and group != self.pid:
+        group = self._foreground_group()
+        if group > 0 and group != self._shell_group:
             with contextlib.suppress(OSError):
                 os.killpg(group, signal.SIGKILL)
         else:  # a shell builtin is looping inside bash itself: interrupt it

@@ -166,6 +166,25 @@ def mistral_call_grammar(tools: ToolSchemas, tool_calls_id: int, args_id: int | 
     return grammar.text()
 
 
+def json_call_grammar(tools: ToolSchemas, opening: str, arguments_key: str, closing: str) -> str:
+    """`opening{"name": "NAME", "ARGUMENTS_KEY": {...}}closing`: a call as a JSON object, the
+    way Hermes/Qwen (`<tool_call>` tags, "arguments") and Llama 3.x ("parameters") write it."""
+    grammar = _Grammar()
+    choices: list[str] = []
+    for function in _functions(tools):
+        name = function.name
+        arguments = grammar.json_object(function.parameters, _rule_name("args", name))
+        head = literal('{"name": ' + json.dumps(name) + ", " + json.dumps(arguments_key) + ": ")
+        choices.append(f"{head} {arguments} {literal('}')}")
+    body = f"({' | '.join(choices)})"
+    parts = [literal(opening)] if opening else []
+    parts.append(body)
+    if closing:
+        parts.append(literal(closing))
+    grammar.add("root", " ".join(parts))
+    return grammar.text()
+
+
 def openhands_call_grammar(tools: ToolSchemas) -> str:
     """`<function=name>` with one `<parameter=key>value</parameter>` line per argument."""
     grammar = _Grammar()

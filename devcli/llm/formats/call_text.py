@@ -13,7 +13,10 @@ from devcli.ids import is_valid_tool_call_id, new_tool_call_id
 
 MISTRAL_OPENER = "[TOOL_CALLS]"  # Mistral's control token, as a template renders it in text
 OPENHANDS_OPENER = "<function="  # OpenHands' text format
-CALL_OPENERS = (MISTRAL_OPENER, OPENHANDS_OPENER)
+HERMES_OPENER = "<tool_call>"  # Hermes/Qwen templates: a JSON call between tags
+HERMES_CLOSER = "</tool_call>"
+PYTHON_TAG = "<|python_tag|>"  # Llama 3.x, before a JSON call
+CALL_OPENERS = (MISTRAL_OPENER, OPENHANDS_OPENER, HERMES_OPENER, PYTHON_TAG)
 
 _DECODER = json.JSONDecoder()
 

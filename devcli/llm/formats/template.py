@@ -3,15 +3,17 @@ tokenizer file.
 
 Assistant turns generated here go back as their exact tokens: each is rendered as a unique
 marker, the text is cut at the markers, and the generated ids are put in their place. A turn
-whose calls the template must render itself is rendered by the template.
+whose calls the template must render itself is rendered by the template, unless the model
+wrote its calls as plain text the template taught it (`splice_calls`): then the turn's tokens
+go back as they are, calls included.
 """
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from devcli.events import ToolCall
 from devcli.llm.backend import Role
+from devcli.llm.formats.jinja_env import template_environment
 from devcli.llm.formats.prompt_renderer import HistoryMessage, PromptError
 from devcli.tool_schema import ToolSchemas
 
@@ -21,10 +23,6 @@ IsEndOfTurn = Callable[[int], bool]
 
 def _marker(index: int) -> str:
     return f"@@devcli-turn-{index}@@"
-
-
-def _raise(message: str) -> None:
-    raise PromptError(f"the model's chat template refused the conversation: {message}")
 
 
 def _call_dict(call: ToolCall) -> dict[str, Any]:
@@ -57,15 +55,12 @@ class ChatTemplatePrompt:
         bos_text: str = "",
         eos_text: str = "",
         bos_id: int | None = None,
+        splice_calls: bool = False,
     ) -> None:
         from jinja2 import TemplateError
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-        environment = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-        environment.globals["raise_exception"] = _raise
-        environment.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
         try:
-            self._template = environment.from_string(template)
+            self._template = template_environment().from_string(template)
         except TemplateError as exc:
             raise PromptError(f"the model's chat template is not valid Jinja: {exc}") from exc
         self._tokenize = tokenize
@@ -73,6 +68,7 @@ class ChatTemplatePrompt:
         self._bos_text = bos_text
         self._eos_text = eos_text
         self._bos_id = bos_id  # prepended when the model wants a BOS the template does not write
+        self.splice_calls = splice_calls
         self.description = "the GGUF's chat template"
 
     def render(self, messages: list[dict[str, Any]], tools: ToolSchemas) -> str:
@@ -94,11 +90,17 @@ class ChatTemplatePrompt:
         dicts: list[dict[str, Any]] = []
         for index, message in enumerate(messages):
             content = message.content
-            if message.generated_ids is not None and not message.tool_calls:
+            if message.generated_ids is not None and (self.splice_calls or not message.tool_calls):
                 content = _marker(index)
                 spliced[content] = message.generated_ids
+                message = message.model_copy(update={"tool_calls": ()})  # they are in the ids
             dicts.append(_message_dict(message, content))
-        text = self.render(dicts, tools)
+        try:
+            text = self.render(dicts, tools)
+        except PromptError:
+            if not spliced:
+                raise
+            text = ""  # a template that wants the calls themselves: render them below
         positions = [text.find(marker) for marker in spliced]
         if any(text.count(marker) != 1 for marker in spliced) or positions != sorted(positions):
             # The template changed or dropped a turn: render every turn as plain text.

@@ -1,4 +1,5 @@
-"""Tool calls written as text: every shape a Mistral model or a server may leave in a reply.
+"""Tool calls written as text: every shape a model or a server may leave in a reply (Mistral
+markers, OpenHands tags, Hermes `<tool_call>` blocks, bare JSON call objects).
 
 `parse_text_tool_calls` is what a backend calls on reply text it received (a server's `content`,
 or a local model's decoded output). It returns None when the text makes no call, so that the
@@ -7,7 +8,9 @@ text is a plain answer.
 
 from collections.abc import Collection
 
-from devcli.llm.formats.call_text import OPENHANDS_OPENER, ParsedTurn
+from devcli.llm.formats.bare_json_calls import parse_bare_json_calls
+from devcli.llm.formats.call_text import HERMES_OPENER, OPENHANDS_OPENER, ParsedTurn
+from devcli.llm.formats.hermes_calls import parse_hermes_calls
 from devcli.llm.formats.mistral_text import (
     TOOL_CALLS,
     parse_bare_calls,
@@ -35,10 +38,15 @@ def parse_text_tool_calls(
     names = set(tool_names) | {schema.name for schema in schemas}
     marked = text.find(TOOL_CALLS)
     openhands = text.find(OPENHANDS_OPENER)
+    tagged = text.find(HERMES_OPENER)
+    if tagged >= 0 and all(other < 0 or tagged < other for other in (marked, openhands)):
+        return parse_hermes_calls(text, schemas)
     if openhands >= 0 and (marked < 0 or openhands < marked):
         parsed = parse_openhands(text, schemas)
         if parsed is not None:
             return parsed
     if marked >= 0:
         return parse_marked_calls(text)
-    return parse_call_list_tail(text) or parse_bare_calls(text, names)
+    return (
+        parse_bare_json_calls(text) or parse_call_list_tail(text) or parse_bare_calls(text, names)
+    )
