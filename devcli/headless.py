@@ -3,8 +3,10 @@
 import json
 import os
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
@@ -12,7 +14,7 @@ from devcli.agent.assembly import build_condenser, build_hooks, build_toolbox
 from devcli.agent.loop import EventSink, Mode, Outcome
 from devcli.agent.session_start import open_conversation
 from devcli.config import ConfigError, Settings
-from devcli.events import AssistantTurn, Event, UserMessage, event_to_json
+from devcli.events import AssistantTurn, ErrorEvent, Event, UserMessage, event_to_json
 from devcli.exit_codes import ExitCode
 from devcli.llm.base import Backend
 from devcli.llm.openai_messages import ImageError, attach_task_images
@@ -51,11 +53,17 @@ class RunSummary(BaseModel):
     committed: bool = False
 
 
+class RunCheck(Protocol):
+    """A check of the finished run (a replay's faithfulness); a problem makes it fail."""
+
+    def problem_after(self, events: Sequence[Event]) -> str | None: ...
+
+
 def _print_jsonl(event: Event) -> None:
     print(event_to_json(event), flush=True)
 
 
-def run_headless(backend: Backend, request: RunRequest) -> int:
+def run_headless(backend: Backend, request: RunRequest, check: RunCheck | None = None) -> int:
     resumed = load_for_resume(request.resume) if request.resume else None
     images = [str(path.resolve()) for path in request.images]
     if resumed is not None and not images:
@@ -101,6 +109,13 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
     agent = conversation.agent
     try:
         outcome = agent.run(request.task, images=() if resumed else images)
+        problem = check.problem_after(agent.events) if check is not None else None
+        if problem is not None:
+            # Said where people look (the session, the output, stderr); the run fails.
+            agent.record(ErrorEvent(message=f"Not a faithful replay: {problem}."))
+            print(f"devcli: not a faithful replay: {problem}", file=sys.stderr, flush=True)
+            if outcome.exit_code is ExitCode.COMPLETED:
+                outcome = outcome.model_copy(update={"exit_code": ExitCode.BACKEND})
     finally:
         if renderer is not None:
             renderer.stop()

@@ -9,9 +9,11 @@ from devcli.agent.budget import PromptMeter, context_window
 from devcli.agent.condenser import Condenser
 from devcli.agent.hooks import ToolHook
 from devcli.agent.loop import Mode
+from devcli.agent.replay_condenser import replay_condenser
 from devcli.config import Settings
 from devcli.ids import new_session_id
 from devcli.llm.base import Backend
+from devcli.llm.replay import ReplayBackend
 from devcli.safety.gate_context import repository_root
 from devcli.safety.hooks import CheckpointHook, ConfinementHook, GateHook
 from devcli.tools.registry import ToolBox
@@ -21,9 +23,13 @@ COMPACT_PROMPT_WINDOW = 8192
 
 
 def build_condenser(settings: Settings, backend: Backend) -> Condenser:
-    """The model summarises its own history; the window is the backend's real one."""
+    """The model summarises its own history; the window is the backend's real one. A replay
+    never spends its recorded turns on summaries."""
     window = context_window(backend, settings.ctx_size)
-    return Condenser(backend, PromptMeter(backend), window, threshold=settings.condense_threshold)
+    meter = PromptMeter(backend)
+    if isinstance(backend, ReplayBackend):
+        return replay_condenser(backend, meter, window, settings.condense_threshold)
+    return Condenser(backend, meter, window, threshold=settings.condense_threshold)
 
 
 def build_toolbox(

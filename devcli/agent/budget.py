@@ -4,6 +4,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from devcli.agent.per_event import PerObject
 from devcli.llm.base import ChatMessage
 
 DEFAULT_WINDOW = 32_768
@@ -21,14 +22,47 @@ class CountsTokens(Protocol):
     ) -> int: ...
 
 
+def _message_chars(message: ChatMessage) -> int:
+    chars = len(message.content)
+    for call in message.tool_calls:
+        chars += len(call.name) + len(
+            call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
+        )
+    return chars
+
+
+# Messages are frozen and rebuilt from cached events, so each is measured once.
+_chars_of = PerObject(_message_chars)
+_tools_measured: tuple[Sequence[dict[str, Any]], int] | None = None
+
+
+def _tools_chars(tools: Sequence[dict[str, Any]]) -> int:
+    """The tools' size; the tool box hands out the same list every step, measured once."""
+    global _tools_measured
+    if _tools_measured is None or _tools_measured[0] is not tools:
+        _tools_measured = (tools, len(json.dumps(list(tools), ensure_ascii=False)))
+    return _tools_measured[1]
+
+
+# The messages measured last and their size: the next prompt usually extends them.
+_last_measured: tuple[list[ChatMessage], int] = ([], 0)
+
+
+def _messages_chars(messages: Sequence[ChatMessage]) -> int:
+    global _last_measured
+    previous, chars = _last_measured
+    count = len(previous)
+    # Comparing the same message objects is a pointer comparison: cheap for long sessions.
+    if not (count and len(messages) >= count and list(messages[:count]) == previous):
+        count, chars = 0, 0
+    chars += sum(map(_chars_of, messages[count:]))
+    _last_measured = (list(messages), chars)
+    return chars
+
+
 def estimate_tokens(messages: Sequence[ChatMessage], tools: Sequence[dict[str, Any]]) -> int:
-    chars = len(json.dumps(list(tools), ensure_ascii=False)) if tools else 0
-    for message in messages:
-        chars += len(message.content)
-        for call in message.tool_calls:
-            chars += len(call.name) + len(
-                call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
-            )
+    chars = _tools_chars(tools) if tools else 0
+    chars += _messages_chars(messages)
     return int(chars / _CHARS_PER_TOKEN) + _TOKENS_PER_MESSAGE * len(messages)
 
 

@@ -23,6 +23,7 @@ from devcli.events import (
 )
 from devcli.exit_codes import ExitCode
 from devcli.llm.base import Backend, BackendError, ChatMessage, ContextOverflowError, TextSink
+from devcli.safe_text import scrubbing
 from devcli.tools.base import ArgumentError, Tool, ToolArgs, ToolResult
 from devcli.tools.registry import ToolBox
 from devcli.truncation import cut_middle
@@ -82,7 +83,7 @@ class Agent:
         self.max_steps = max_steps
         self.mode = mode
         self.hooks = list(hooks)
-        self.on_text = on_text
+        self.on_text = scrubbing(on_text)  # streamed text may hold lone surrogates
         self.condenser = condenser
         self.meter = condenser.meter if condenser else PromptMeter(backend)
         self.events: list[Event] = []

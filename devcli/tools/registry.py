@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from devcli import json_nesting
 from devcli.config import ConfigError, Settings
 from devcli.events import ToolCall
 from devcli.tools.base import ArgumentError, Tool, ToolArgs
@@ -72,9 +73,13 @@ class ToolBox:
 
 def _json_problem(name: str, raw: str) -> str:
     try:
-        json.loads(raw)
+        if raw == json_nesting.TOO_DEEP_TEXT:
+            raise json_nesting.TooDeep
+        json_nesting.loads(raw)
     except json.JSONDecodeError as exc:
         detail = f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+    except json_nesting.TooDeep as exc:
+        detail = str(exc)
     else:
         detail = "it is not a JSON object"
     return (

@@ -1,23 +1,25 @@
 """Reading one JSON value out of a longer text, so braces inside strings never confuse a parser."""
 
-import json
+import re
 from typing import Any
 
-_DECODER = json.JSONDecoder()
+from devcli import json_nesting
+
+_SPACE = re.compile(r"\s*")
 
 
 def skip_space(text: str, start: int) -> int:
-    while start < len(text) and text[start].isspace():
-        start += 1
-    return start
+    found = _SPACE.match(text, start)
+    return found.end() if found is not None else start
 
 
 def decode_value_at(text: str, start: int) -> tuple[Any, int] | None:
-    """The JSON value starting at `start` (after any whitespace) and the index just past it."""
+    """The JSON value starting at `start` (after any whitespace) and the index just past it;
+    None when there is none, or when it nests deeper than json_nesting allows."""
     start = skip_space(text, start)
     try:
-        return _DECODER.raw_decode(text, start)
-    except json.JSONDecodeError:
+        return json_nesting.decode_at(text, start)
+    except ValueError:  # not JSON, or too deep
         return None
 
 
@@ -25,8 +27,8 @@ def unwrap_arguments(value: Any) -> Any:
     """Arguments sent as a JSON string holding an object are read as that object."""
     if isinstance(value, str):
         try:
-            inner = json.loads(value)
-        except json.JSONDecodeError:
+            inner = json_nesting.loads(value)
+        except ValueError:  # not JSON, or too deep
             return value
         if isinstance(inner, dict):
             return inner
