@@ -4,10 +4,9 @@ The session alternates `execute_bash` (`echo`) with the editor (`view`, `str_rep
 git repository, through the same loop, hooks (gates, checkpoints) and session writer as
 `devcli replay`. A flat cost shows as a last/first ratio near 1.
 
-python benchmarks/step_cost.py [--steps 1000] [--window 0]
+python benchmarks/step_cost.py [--steps 1000]
 
-`--window 0` (the default) makes the window too large to condense; `--window 32768` runs with
-condensation, whose summaries a replay writes without a model.
+A replay of plain turns never condenses (no model reads it), so the history grows to the end.
 """
 
 import argparse
@@ -28,8 +27,6 @@ from devcli.headless import OutputFormat, RunRequest, run_headless
 from devcli.llm.base import ChatMessage, TextSink
 from devcli.llm.replay import ReplayBackend
 from devcli.llm.tool_call_json import make_tool_call
-
-NO_CONDENSATION_WINDOW = 1_000_000_000
 
 
 class TimedReplay(ReplayBackend):
@@ -70,13 +67,13 @@ def turns_for(steps: int, notes: Path) -> list[AssistantTurn]:
     return turns
 
 
-def run(steps: int, window: int, repository: Path) -> tuple[list[float], int]:
+def run(steps: int, repository: Path) -> tuple[list[float], int]:
     notes = repository / "notes.txt"
     notes.write_text("first line\nvalue = -1\nlast line\n")
     subprocess.run(["git", "-C", str(repository), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(repository), "commit", "-qm", "start"], check=True)
     backend = TimedReplay(turns_for(steps, notes))
-    settings = Settings(ctx_size=window or NO_CONDENSATION_WINDOW, max_steps=steps + 10)
+    settings = Settings(max_steps=steps + 10)
     request = RunRequest(
         task="Replay.",
         cwd=repository,
@@ -97,7 +94,6 @@ def run(steps: int, window: int, repository: Path) -> tuple[list[float], int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--window", type=int, default=0)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         repository = Path(scratch) / "repo"
@@ -108,14 +104,13 @@ def main() -> None:
         for key, value in (("user.name", "Bench"), ("user.email", "bench@example.com")):
             subprocess.run(["git", "-C", str(repository), "config", key, value], check=True)
         started = time.perf_counter()
-        durations, code = run(options.steps, options.window, repository)
+        durations, code = run(options.steps, repository)
         total = time.perf_counter() - started
     block = min(100, len(durations) // 2)
     first = statistics.fmean(durations[:block]) * 1000
     last = statistics.fmean(durations[-block:]) * 1000
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    window = "no condensation" if not options.window else f"window {options.window}"
-    print(f"{options.steps} steps ({window}), exit code {code}, {total:.1f} s in all")
+    print(f"{options.steps} steps, exit code {code}, {total:.1f} s in all")
     print(f"first {block} steps: {first:7.2f} ms/step")
     print(f"last  {block} steps: {last:7.2f} ms/step")
     print(f"last / first:        {last / first:7.2f}")

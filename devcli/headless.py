@@ -14,7 +14,14 @@ from devcli.agent.assembly import build_condenser, build_hooks, build_toolbox
 from devcli.agent.loop import EventSink, Mode, Outcome
 from devcli.agent.session_start import open_conversation
 from devcli.config import ConfigError, Settings
-from devcli.events import AssistantTurn, ErrorEvent, Event, UserMessage, event_to_json
+from devcli.events import (
+    AssistantTurn,
+    ErrorEvent,
+    Event,
+    SessionFileError,
+    UserMessage,
+    event_to_json,
+)
 from devcli.exit_codes import ExitCode
 from devcli.llm.base import Backend
 from devcli.llm.openai_messages import ImageError, attach_task_images
@@ -64,7 +71,11 @@ def _print_jsonl(event: Event) -> None:
 
 
 def run_headless(backend: Backend, request: RunRequest, check: RunCheck | None = None) -> int:
-    resumed = load_for_resume(request.resume) if request.resume else None
+    try:
+        resumed = load_for_resume(request.resume) if request.resume else None
+    except (OSError, UnicodeDecodeError, SessionFileError) as exc:
+        print(f"devcli: cannot resume from {request.resume}: {exc}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     images = [str(path.resolve()) for path in request.images]
     if resumed is not None and not images:
         first = next((e for e in resumed.events if isinstance(e, UserMessage)), None)

@@ -1,9 +1,9 @@
 """Condensation during a replay, which must never spend recorded turns on summaries.
 
 A session file is replayed with its own condensations, each placed before the turn it came
-before when it was recorded, and no others. Plain recorded turns are replayed with the usual
-condenser, but its summaries are the mechanical digest of the actions: a replay has no model
-to write one.
+before when it was recorded, and no others. Plain recorded turns are replayed without
+condensation: no model reads the replayed conversation, so it has no window to fit. Asked
+for one all the same (`/compact`), the summary is the mechanical digest of the actions.
 """
 
 from collections.abc import Sequence
@@ -32,6 +32,20 @@ class NoSummaries:
 
     def close(self) -> None:
         pass
+
+
+class NoCondensation(Condenser):
+    """Never condenses on its own; an explicit request gets a summary without a model."""
+
+    def __init__(self, meter: PromptMeter, window: int, threshold: float) -> None:
+        super().__init__(NoSummaries(), meter, window, threshold=threshold)
+
+    @property
+    def limit(self) -> int:
+        return 1 << 62  # nothing to fit: outputs are never cut for lack of room
+
+    def needed(self, prompt_tokens: int) -> bool:
+        return False
 
 
 class RecordedCondenser(Condenser):
@@ -73,4 +87,4 @@ def replay_condenser(
 ) -> Condenser:
     if backend.recording.session_file:
         return RecordedCondenser(backend, meter, window, threshold)
-    return Condenser(NoSummaries(), meter, window, threshold=threshold)
+    return NoCondensation(meter, window, threshold)

@@ -68,7 +68,11 @@ def recent_steps(events: Sequence[Event], count: int = WATCHED_STEPS) -> list[St
 
 
 def stuck_reason(events: Sequence[Event]) -> str | None:
-    steps = recent_steps(events)
+    return reason_for(recent_steps(events))
+
+
+def reason_for(steps: list[Step]) -> str | None:
+    """Why these steps (oldest first) look stuck, or None."""
     if _same_tail(steps, 4, lambda s: (s.action, s.observation)):
         return "the same action gave the same result 4 times in a row"
     if _same_tail(steps, 3, lambda s: s.action) and all(s.is_error for s in steps[-3:]):

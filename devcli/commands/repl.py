@@ -173,7 +173,7 @@ class InteractiveSession:
             else:
                 info = find_session(self.workspace, wanted)
             resumed = load_for_resume(info.path)
-        except (SessionNotFound, SessionFileError, OSError) as exc:
+        except (SessionNotFound, SessionFileError, OSError, UnicodeDecodeError) as exc:
             raise CommandFailed(str(exc)) from exc
         self.agent = self._new_conversation(resume=(info.path, resumed))
         steps = sum(1 for e in resumed.events if e.type == "assistant")

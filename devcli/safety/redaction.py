@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from devcli.events import Event
+from devcli.safe_text import scrub
 from devcli.secret_forms import encoded_forms
 from devcli.secret_shapes import MASK, mask_shapes
 
@@ -45,6 +46,7 @@ class Redactor:
         self.literals = sorted(forms, key=len, reverse=True)
 
     def text(self, value: str) -> str:
+        value = scrub(value)  # a file name that is not UTF-8 must not reach the output raw
         for literal in self.literals:
             if literal in value:
                 value = value.replace(literal, MASK)
