@@ -3,11 +3,10 @@
 Python's JSON decoder recurses once per level and raises RecursionError somewhere past about
 a thousand levels; pydantic refuses more than a few hundred when it reads or writes a session
 file. Tool arguments never need more than a handful, so anything deeper than MAX_NESTING is
-refused up front, the same way whatever reads it.
+refused, the same way whatever reads it.
 """
 
 import json
-import re
 from typing import Any
 
 MAX_NESTING = 100  # levels of arrays and objects, counted from the outermost
@@ -17,8 +16,6 @@ MAX_LINE_NESTING = 400
 # Kept in place of arguments too deep even to write out as text.
 TOO_DEEP_TEXT = f"[arguments nested deeper than {MAX_NESTING} levels]"
 
-# A JSON string (escapes included) or one bracket; strings are skipped whole.
-_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _DECODER = json.JSONDecoder()
 
 
@@ -27,27 +24,6 @@ class TooDeep(ValueError):
 
     def __init__(self, limit: int = MAX_NESTING) -> None:
         super().__init__(f"it is nested deeper than {limit} levels")
-
-
-def text_exceeds(text: str, start: int = 0, limit: int = MAX_NESTING) -> bool:
-    """Whether the JSON value at `start` nests deeper than `limit`, read without decoding it.
-
-    Linear in the length of the value; stops where the outermost bracket closes.
-    """
-    depth = 0
-    for found in _STRING_OR_BRACKET.finditer(text, start):
-        token = found.group()
-        if token in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif token in "]}":
-            depth -= 1
-            if depth <= 0:
-                return False
-        elif depth == 0:
-            return False  # a string value at the top
-    return False
 
 
 def value_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
@@ -68,14 +44,18 @@ def value_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
 
 
 def loads(text: str, limit: int = MAX_NESTING) -> Any:
-    """json.loads that raises TooDeep (a ValueError) instead of recursing without bound."""
-    start = len(text) - len(text.lstrip())
-    if text_exceeds(text, start, limit):
-        raise TooDeep(limit)
+    """json.loads that raises TooDeep (a ValueError) for values nested deeper than `limit`.
+
+    The decoder gives up with RecursionError long before the stack is at risk (past about a
+    thousand levels); shallower excess is found by walking the decoded value.
+    """
     try:
-        return json.loads(text)
-    except RecursionError as exc:  # only reachable with a limit raised above Python's own
-        raise TooDeep from exc
+        value = json.loads(text)
+    except RecursionError as exc:
+        raise TooDeep(limit) from exc
+    if value_exceeds(value, limit):
+        raise TooDeep(limit)
+    return value
 
 
 def decode_at(text: str, start: int) -> tuple[Any, int]:

@@ -44,6 +44,7 @@ class Redactor:
         forms = values.union(*(encoded_forms(value) for value in values))
         # Longest first, so a secret that contains another is masked whole.
         self.literals = sorted(forms, key=len, reverse=True)
+        self._last: tuple[Event, Event] | None = None
 
     def text(self, value: str) -> str:
         value = scrub(value)  # a file name that is not UTF-8 must not reach the output raw
@@ -63,11 +64,14 @@ class Redactor:
         return value
 
     def event(self, event: Event) -> Event:
+        # Every sink redacts the same event in turn: do the work once.
+        if self._last is not None and self._last[0] is event:
+            return self._last[1]
         data = event.model_dump()
         cleaned = self.data(data)
-        if cleaned == data:
-            return event
-        return type(event).model_validate(cleaned)
+        redacted = event if cleaned == data else type(event).model_validate(cleaned)
+        self._last = (event, redacted)
+        return redacted
 
     def sink(self, sink: Callable[[Event], None]) -> Callable[[Event], None]:
         """Wrap an event sink so it only ever sees redacted events."""
