@@ -12,7 +12,7 @@ from typing import Any
 
 from devcli.events import Event
 from devcli.safe_text import scrub
-from devcli.secret_forms import encoded_forms
+from devcli.secret_forms import encoded_forms, wrapped_forms
 from devcli.secret_shapes import MASK, mask_shapes
 
 __all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "secret_values"]
@@ -44,10 +44,16 @@ class Redactor:
         forms = values.union(*(encoded_forms(value) for value in values))
         # Longest first, so a secret that contains another is masked whole.
         self.literals = sorted(forms, key=len, reverse=True)
+        self.wrapped = [group for value in values for group in wrapped_forms(value)]
         self._last: tuple[Event, Event] | None = None
 
     def text(self, value: str) -> str:
         value = scrub(value)  # a file name that is not UTF-8 must not reach the output raw
+        for group in self.wrapped:
+            if any(probe in value for probe in group.probes):
+                for variant in group.variants:
+                    if variant in value:
+                        value = value.replace(variant, MASK)
         for literal in self.literals:
             if literal in value:
                 value = value.replace(literal, MASK)

@@ -117,6 +117,8 @@ def script_commands(
         return []
     word, kind, folder = run
     if UNKNOWN in word + folder:
+        if kind == "exec":
+            return []  # a program named in full, from a folder found when it runs
         return [opaque_command(command, "it runs a script whose name is only known when it runs")]
     path = posixpath.normpath(posixpath.join(folder, word))
     if path in written:

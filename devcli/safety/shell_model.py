@@ -370,7 +370,8 @@ class _Walker:
                 piped_from=piped_from,
                 fed_by=fed_by,
             )
-            if UNKNOWN in command.argv[0]:
+            # `$(npm bin)/eslint` runs eslint from some folder; `$(echo rm)` runs anything.
+            if UNKNOWN in command.program:
                 command = replace(command, opaque="its command name is only known when it runs")
             self.found.append(command)
             if command.program in self.functions and not command.via:

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from devcli.tools import pending_writes
 from devcli.tools.base import Tool, ToolArgs, ToolResult
 from devcli.tools.text_file import (
     FileRefused,
@@ -75,6 +76,7 @@ class EditorTool(Tool[EditorArgs]):
 
     def __init__(self, cwd: Path) -> None:
         self.root = cwd
+        pending_writes.sweep()  # temporary files of writes a killed devcli left behind
         # Per file, the bytes before each edit; None means the file did not exist.
         self._history: defaultdict[Path, deque[bytes | None]] = defaultdict(
             lambda: deque(maxlen=UNDO_LEVELS)
