@@ -72,8 +72,8 @@ class SimpleCommand:
 
     @property
     def stdin_text(self) -> str | None:
-        """The text a here-document or here-string feeds it, when it has one."""
-        fed = [r.body for r in self.redirects if r.operator in ("<<", "<<-", "<<<")]
+        """The text a here-document, a here-string or a plain `echo` piped in feeds it."""
+        fed = [r.body for r in self.redirects if r.operator in ("<<", "<<-", "<<<", "|")]
         return fed[-1] if fed else None
 
 
@@ -264,12 +264,18 @@ class _Walker:
 
     def _pipeline(self, node: Any, source: str, state: _State) -> None:
         earlier: list[str] = []
+        echoed: str | None = None  # what the previous stage prints, when it is a plain echo
         for part in node.parts:
             if part.kind == "pipe":
                 continue
             count = len(self.found)
             self.walk(part, source, state.copy(), tuple(earlier))
-            for command in self.found[count:]:
+            stage = self.found[count:]
+            if echoed is not None and stage and stage[0].stdin_text is None:
+                fed = Redirect("|", "", echoed)
+                self.found[count] = replace(stage[0], redirects=(*stage[0].redirects, fed))
+            echoed = _echoed(stage)
+            for command in stage:
                 if command.via is None and command.program not in earlier:
                     earlier.append(command.program)
             del earlier[:-_PIPED_KEPT]
@@ -587,6 +593,17 @@ class _Walker:
         if name in self.env.environ:
             return frozenset({self.env.environ[name]})
         return frozenset({UNKNOWN})
+
+
+def _echoed(stage: list[SimpleCommand]) -> str | None:
+    """What a pipeline stage that is one `echo` of known words prints."""
+    if len(stage) != 1 or stage[0].program != "echo" or stage[0].output_targets():
+        return None
+    words = list(stage[0].args)
+    while words and words[0] in ("-n", "-e", "-E"):
+        words.pop(0)
+    text = " ".join(words)
+    return None if UNKNOWN in text or OWN_JOB in text else text + "\n"
 
 
 def _fields(word: str) -> list[str]:

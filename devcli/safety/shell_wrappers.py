@@ -245,7 +245,7 @@ def inner_commands(command: SimpleCommand, env: ShellEnvironment) -> list[Simple
         return _shell(command, args, env)
     language = language_of(program)
     if language is not None:
-        return _interpreter(command, args, language)
+        return _interpreter(command, args, language, env)
     if program == "eval":
         return _script(command, " ".join(args), env, "eval")
     if program == "alias":
@@ -392,7 +392,9 @@ def _inline_code(arg: str, next_word: str | None, letters: str) -> str | None:
     return None
 
 
-def _interpreter(parent: SimpleCommand, args: list[str], language: str) -> list[SimpleCommand]:
+def _interpreter(
+    parent: SimpleCommand, args: list[str], language: str, env: ShellEnvironment
+) -> list[SimpleCommand]:
     """Inline code (`python3 -c`, `perl -e`) or a program fed on stdin; a module (`-m`) or a
     script file is not read here."""
     options = _CODE_OPTIONS[language]
@@ -413,7 +415,7 @@ def _interpreter(parent: SimpleCommand, args: list[str], language: str) -> list[
         if arg == "--" or not arg.startswith("-"):
             return []  # a script file: see session_scripts
         index += 2 if arg in _VALUED_WORDS else 1
-    return _fed_program(parent, ShellEnvironment(cwd=parent.cwd, home=""), language)
+    return _fed_program(parent, env, language)
 
 
 def _alias(parent: SimpleCommand, args: list[str], env: ShellEnvironment) -> list[SimpleCommand]:
