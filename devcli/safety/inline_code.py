@@ -159,7 +159,9 @@ def language_of(program: str) -> str | None:
 
 # A plain string literal: no interpolation, few escapes.
 _LITERAL = re.compile(r"""[rRbB]?(?:'([^'\\\n]*)'|"([^"\\\n$#{}]*)")""")
-_LIST_OF_LITERALS = re.compile(r"""\[\s*((?:(?:'[^'\\\n]*'|"[^"\\\n$]*")\s*,?\s*)+)\]""")
+# One way only to read the blanks and commas between items, so a list that never closes
+# is given up in linear time.
+_LIST_OF_LITERALS = re.compile(r"""\[\s*((?:(?:'[^'\\\n]*'|"[^"\\\n$]*")\s*(?:,\s*)?)+)\]""")
 
 
 def _literal(code: str, start: int) -> str | None:
