@@ -6,10 +6,11 @@ Paths named OUT are outside the repository (a sibling folder); HOME is the home 
 """
 
 import os
-import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -271,15 +272,9 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pat
     yield repo.resolve(), outside.resolve()
 
 
-def context_for(repo: Path, started: float | None = None, **changes: object) -> GateContext:
+def context_for(repo: Path, started: float | None = None, **changes: Any) -> GateContext:
     context = gate_context(repo, str(repo), None, session_started=started)
-    return context if not changes else _replace(context, **changes)
-
-
-def _replace(context: GateContext, **changes: object) -> GateContext:
-    from dataclasses import replace
-
-    return replace(context, **changes)  # type: ignore[arg-type]
+    return replace(context, **changes)
 
 
 def test_the_tables_are_big_enough() -> None:
@@ -396,7 +391,7 @@ def test_a_script_written_in_the_session_is_read_when_it_runs(
     started = time.time() - 5
     (folder / name).write_text(_fill(content, outside))
     os.chmod(folder / name, 0o755)
-    context = _replace(context_for(repo, started), cwd=str(folder))
+    context = replace(context_for(repo, started), cwd=str(folder))
     assert check_command(run, context) != []
     # The same file from before the session is the project's own.
     old = time.time() - 3600
@@ -410,7 +405,7 @@ def test_a_benign_script_written_in_the_session_runs(
     repo, _ = places
     (tmp_path / "build.sh").write_text("#!/bin/sh\nset -e\nrm -rf build\nmkdir build\n")
     (tmp_path / "report.py").write_text("import json\nprint(json.dumps({'ok': True}))\n")
-    context = _replace(context_for(repo, time.time() - 5), root=str(tmp_path), cwd=str(tmp_path))
+    context = replace(context_for(repo, time.time() - 5), root=str(tmp_path), cwd=str(tmp_path))
     assert check_command("bash build.sh && python3 report.py", context) == []
 
 
@@ -445,7 +440,6 @@ def test_long_commands_are_bounded(places: tuple[Path, Path]) -> None:
 
 def test_a_real_run_of_the_tool_refuses_a_two_step_trick(tmp_path: Path) -> None:
     """Through the loop's own hooks: the alias is refused at definition, the script when run."""
-    from devcli.agent.approval import ApprovalMode
     from devcli.events import ToolCall
     from devcli.safety.hooks import GateHook
     from devcli.tools.bash import BashArgs, BashTool
@@ -470,13 +464,12 @@ def test_a_real_run_of_the_tool_refuses_a_two_step_trick(tmp_path: Path) -> None
     finally:
         tool.close()
     assert refusals[0] is None and refusals[1] is not None
+    assert "written during this session" in refusals[1].reason
     assert victim.exists()
-    assert ApprovalMode.AUTO  # the hook above is what auto mode runs
 
 
-def test_the_gates_of_a_real_shell_see_its_cwd(tmp_path: Path) -> None:
+def test_pwd_in_a_path_is_the_shells_directory(tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "repo").resolve()
-    subprocess.run(["true"], check=True)
     context = gate_context(repo, str(repo), None)
     assert check_command("rm -rf $(pwd)/build", context) == []
     assert check_command("rm -rf $(pwd)", context) != []

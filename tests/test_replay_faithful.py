@@ -3,14 +3,21 @@
 import json
 from pathlib import Path
 
+from devcli.agent.budget import PromptMeter
+from devcli.agent.condenser import Condenser
+from devcli.agent.loop import Agent
 from devcli.events import (
     AssistantTurn,
     Condensation,
     ErrorEvent,
     Finished,
     Observation,
+    SessionStarted,
+    SessionWriter,
     read_session_file,
 )
+from devcli.llm.replay import ReplayBackend, load_turns
+from devcli.tools.registry import ToolBox
 from tests.support.cli import run_devcli as devcli
 from tests.support.cli import write_turns
 
@@ -52,13 +59,6 @@ def record_with_condensations(tmp_path: Path, count: int) -> Path:
     turns = long_session(count)
     recorded = tmp_path / "recorded.jsonl"
     write_turns(tmp_path / "turns.jsonl", turns)
-    from devcli.agent.budget import PromptMeter
-    from devcli.agent.condenser import Condenser
-    from devcli.agent.loop import Agent
-    from devcli.events import SessionStarted, SessionWriter
-    from devcli.llm.replay import ReplayBackend, load_turns
-    from devcli.tools.registry import ToolBox
-
     backend = ReplayBackend(load_turns(tmp_path / "turns.jsonl"))
     summariser = ReplayBackend(load_turns(write_turns(tmp_path / "s.jsonl", summaries)))
     writer = SessionWriter(recorded)
