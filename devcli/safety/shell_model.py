@@ -323,7 +323,8 @@ class _Walker:
             body = self.walk(part, source, body)
         self._calls.pop()
         calls_itself = any(c.program == name for c in self.found[count:])
-        if calls_itself and re.search(r"[|&]", text[text.find("{") :] if "{" in text else text):
+        # Piped or sent to the background (a lone `|` or `&`), each call starts two more.
+        if calls_itself and re.search(r"(?<![|&])[|&](?![|&])", text):
             self.found.append(
                 SimpleCommand(
                     argv=(name,),
@@ -458,6 +459,8 @@ class _Walker:
             for found in _SUBSTITUTION_IN_TEXT.finditer(body):
                 inner = found.group(1) if found.group(1) is not None else found.group(2)
                 try:
+                    if count_words(inner) > MAX_WORDS or len(inner) > MAX_CHARS:
+                        raise ShellParseError("too long")
                     self.walk_source(inner, state.copy())
                 except ShellParseError:
                     self.found.append(

@@ -324,7 +324,7 @@ def _script(
 def _shell(parent: SimpleCommand, args: list[str], env: ShellEnvironment) -> list[SimpleCommand]:
     if parent.program == "busybox":
         return _run(parent, args, "busybox") if args and args[0] not in SHELLS else []
-    takes_string = False
+    takes_string = reads_stdin = False
     index = 0
     while index < len(args):
         arg = args[index]
@@ -336,6 +336,7 @@ def _shell(parent: SimpleCommand, args: list[str], env: ShellEnvironment) -> lis
             break
         if arg.startswith("-") and len(arg) > 1 and not arg.startswith("--"):
             takes_string = takes_string or "c" in arg[1:]
+            reads_stdin = reads_stdin or "s" in arg[1:]
             index += 1
             continue
         if arg.startswith("--"):
@@ -344,7 +345,7 @@ def _shell(parent: SimpleCommand, args: list[str], env: ShellEnvironment) -> lis
         break
     if takes_string and index < len(args):
         return _script(parent, args[index], env, f"{parent.program} -c")
-    if index < len(args) and args[index] != "-":
+    if not reads_stdin and index < len(args) and args[index] != "-":
         return []  # a script file: see session_scripts
     return _fed_program(parent, env, None)
 
