@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import io
 import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -176,9 +177,11 @@ def test_a_local_wheel_installs_into_a_virtual_environment_in_the_repository(
     git_repo: Path, home: Path, tmp_path: Path
 ) -> None:
     wheel = local_wheel(tmp_path)  # outside the repository: read-only is enough
-    # The environment's own pip installs into it (ensurepip would only add ten seconds).
+    # The environment's own pip installs into it (ensurepip would only add ten seconds). The
+    # tests' own interpreter is named: a `python3` found on PATH may be a shim that writes.
+    python = sys.executable
     install = (
-        "python3 -m venv --without-pip .venv && python3 -m pip --python .venv/bin/python "
+        f"{python} -m venv --without-pip .venv && {python} -m pip --python .venv/bin/python "
         f"install -q --no-index --disable-pip-version-check {wheel} && "
         ".venv/bin/python -c 'import devcli_sandbox_demo as d; print(\"answer\", d.ANSWER)'"
     )
