@@ -9,9 +9,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from devcli import json_nesting
+from devcli.safe_text import scrub, scrub_data
 
 SESSION_FORMAT_VERSION = 1
+
+# Text from models, files and commands: lone surrogates become U+FFFD on the way in, so every
+# event can be written as UTF-8.
+SafeStr = Annotated[str, AfterValidator(scrub)]
 
 TaskCompleted = Literal["true", "false", "partial"]
 
@@ -29,10 +44,18 @@ class ToolCall(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str
-    name: str
-    arguments: dict[str, Any] = Field(default_factory=dict)
-    raw_arguments: str | None = None
+    id: SafeStr
+    name: SafeStr
+    arguments: Annotated[dict[str, Any], AfterValidator(scrub_data)] = Field(default_factory=dict)
+    raw_arguments: SafeStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded_nesting(cls, data: Any) -> Any:
+        """Arguments nested deeper than json_nesting allows are kept only as text."""
+        if isinstance(data, dict) and json_nesting.value_exceeds(data.get("arguments")):
+            return {**data, "arguments": {}, "raw_arguments": json_nesting.TOO_DEEP_TEXT}
+        return data
 
 
 class Usage(BaseModel):
@@ -44,11 +67,11 @@ class Usage(BaseModel):
 
 class SessionStarted(_Event):
     type: Literal["session"] = "session"
-    id: str
+    id: SafeStr
     version: int = SESSION_FORMAT_VERSION
-    cwd: str
-    model: str
-    backend: str
+    cwd: SafeStr
+    model: SafeStr
+    backend: SafeStr
     started: str = Field(default_factory=utc_now)
 
 
@@ -56,25 +79,25 @@ class UserMessage(_Event):
     """A message in the user role. `synthetic` marks devcli's own nudges to the model."""
 
     type: Literal["user"] = "user"
-    content: str
+    content: SafeStr
     synthetic: bool = False
-    images: tuple[str, ...] = ()  # paths of images sent with the message
+    images: tuple[SafeStr, ...] = ()  # paths of images sent with the message
 
 
 class AssistantTurn(_Event):
     type: Literal["assistant"] = "assistant"
-    content: str = ""
+    content: SafeStr = ""
     tool_calls: tuple[ToolCall, ...] = ()
     usage: Usage = Field(default_factory=Usage)
     # What a reasoning model thought before answering; kept for people, not sent back.
-    reasoning: str | None = None
+    reasoning: SafeStr | None = None
 
 
 class Observation(_Event):
     type: Literal["observation"] = "observation"
-    tool_call_id: str
-    name: str
-    content: str
+    tool_call_id: SafeStr
+    name: SafeStr
+    content: SafeStr
     exit_code: int | None = None
     is_error: bool = False
 
@@ -83,12 +106,12 @@ class ErrorEvent(_Event):
     """A failure the user should see; it is not part of the conversation."""
 
     type: Literal["error"] = "error"
-    message: str
+    message: SafeStr
 
 
 class Finished(_Event):
     type: Literal["finish"] = "finish"
-    message: str
+    message: SafeStr
     task_completed: TaskCompleted
     exit_code: int
     reason: str = "finish"  # finish, no_tool_call, step_limit, stuck, backend_error, interrupted
@@ -102,9 +125,9 @@ class Condensation(_Event):
     """
 
     type: Literal["condensation"] = "condensation"
-    summary: str
+    summary: SafeStr
     first_kept: int
-    elided: tuple[str, ...] = ()
+    elided: tuple[SafeStr, ...] = ()
     tokens_before: int = 0
     tokens_after: int = 0
 

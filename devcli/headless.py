@@ -3,8 +3,10 @@
 import json
 import os
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
@@ -19,7 +21,14 @@ from devcli.agent.loop import EventSink, Mode, Outcome
 from devcli.agent.session_start import open_conversation
 from devcli.checkpoints.run_report import end_of_run
 from devcli.config import ConfigError, Settings
-from devcli.events import AssistantTurn, Event, UserMessage, event_to_json
+from devcli.events import (
+    AssistantTurn,
+    ErrorEvent,
+    Event,
+    SessionFileError,
+    UserMessage,
+    event_to_json,
+)
 from devcli.exit_codes import ExitCode
 from devcli.llm.backend import Backend, ImageError
 from devcli.llm.openai_messages import attach_task_images
@@ -58,6 +67,12 @@ class RunSummary(BaseModel):
     committed: bool = False
 
 
+class RunCheck(Protocol):
+    """A check of the finished run (a replay's faithfulness); a problem makes it fail."""
+
+    def problem_after(self, events: Sequence[Event]) -> str | None: ...
+
+
 def _print_jsonl(event: Event) -> None:
     print(event_to_json(event), flush=True)
 
@@ -67,8 +82,12 @@ def _print_notice(message: str) -> None:
     notify(message)
 
 
-def run_headless(backend: Backend, request: RunRequest) -> int:
-    resumed = load_for_resume(request.resume) if request.resume else None
+def run_headless(backend: Backend, request: RunRequest, check: RunCheck | None = None) -> int:
+    try:
+        resumed = load_for_resume(request.resume) if request.resume else None
+    except (OSError, UnicodeDecodeError, SessionFileError) as exc:
+        print(f"devcli: cannot resume from {request.resume}: {exc}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     images = [str(path.resolve()) for path in request.images]
     if resumed is not None and not images:
         first = next((e for e in resumed.events if isinstance(e, UserMessage)), None)
@@ -110,7 +129,11 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
         condenser=condenser,
         mode=Mode.HEADLESS,
         hooks_for=lambda session_id: build_hooks(
-            settings, request.cwd, Mode.HEADLESS, session_id=session_id
+            settings,
+            request.cwd,
+            Mode.HEADLESS,
+            session_id=session_id,
+            sandboxed=toolbox.sandboxed,
         ),
         outputs=outputs,
         redactor=redactor,
@@ -121,6 +144,13 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
     agent = conversation.agent
     try:
         outcome = agent.run(request.task, images=() if resumed else images)
+        problem = check.problem_after(agent.events) if check is not None else None
+        if problem is not None:
+            # Said where people look (the session, the output, stderr); the run fails.
+            agent.record(ErrorEvent(message=f"Not a faithful replay: {problem}."))
+            print(f"devcli: not a faithful replay: {problem}", file=sys.stderr, flush=True)
+            if outcome.exit_code is ExitCode.COMPLETED:
+                outcome = outcome.model_copy(update={"exit_code": ExitCode.BACKEND})
     finally:
         if renderer is not None:
             renderer.stop()

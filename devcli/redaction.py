@@ -1,8 +1,9 @@
 """Keeping secrets out of session files, logs and JSON output.
 
 Two sources: the literal values of keys devcli knows about (its configured API key, and
-environment variables whose names say they are secret), and the shapes of common tokens
-(cloud keys, personal access tokens, private key blocks, passwords in URLs).
+environment variables whose names say they are secret) with their re-encoded forms (base64,
+hex, reversed), and the shapes of common tokens (cloud keys, personal access tokens, private
+key blocks, passwords in URLs). Masking runs in time linear in the text.
 """
 
 import re
@@ -10,8 +11,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from devcli.events import Event
+from devcli.safe_text import scrub
+from devcli.secret_forms import encoded_forms, wrapped_forms
+from devcli.secret_shapes import MASK, mask_shapes
 
-MASK = "[REDACTED]"
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "secret_values"]
+
 MIN_SECRET_LENGTH = 8
 
 _SECRET_NAME = re.compile(
@@ -19,52 +24,6 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 _NOT_SECRET_SUFFIXES = ("_SOCK", "_PATH", "_FILE", "_DIR", "_HOME", "_URL", "_ENDPOINT")
-
-# (pattern, replacement); replacements keep the label so the text still reads sensibly.
-_TOKEN_SHAPES: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(
-            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?"
-            r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
-            re.DOTALL,
-        ),
-        MASK,
-    ),
-    (re.compile(r"\bsk-(?:proj-|ant-|live-)?[A-Za-z0-9_-]{20,}"), MASK),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), MASK),
-    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), MASK),
-    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), MASK),
-    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),
-    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), MASK),
-    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), MASK),
-    (re.compile(r"\bhf_[A-Za-z0-9]{30,}"), MASK),
-    (re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{20,}"), MASK),
-    (re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), MASK),
-    (re.compile(r"\bpypi-[A-Za-z0-9_-]{50,}"), MASK),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), MASK),
-    # user:password@ in URLs keeps the user.
-    (re.compile(r"(://[^/\s:@]+:)[^/\s@]+(@)"), rf"\g<1>{MASK}\g<2>"),
-    (
-        re.compile(r"(?i)(authorization:\s*(?:bearer|token|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
-        rf"\g<1>{MASK}",
-    ),
-    # NAME=value lines as in .env files, when the name says it is a secret.
-    (
-        re.compile(
-            r"\b([A-Z0-9_]*(?:API_?KEY|SECRET|TOKEN|PASSWORD|PASSWD)[A-Z0-9_]*\s*=\s*[\"']?)"
-            r"([^\s\"'`]{8,})"
-        ),
-        rf"\g<1>{MASK}",
-    ),
-    # "password": "…" in JSON, YAML or code: a quoted literal under a secret-sounding key.
-    (
-        re.compile(
-            r"(?i)([a-z0-9_]*(?:api_?key|secret|token|password|passwd)[\"']?\s*[:=]\s*[\"'])"
-            r"([^\"'\s]{8,})(?=[\"'])"
-        ),
-        rf"\g<1>{MASK}",
-    ),
-]
 
 
 def secret_values(environ: Mapping[str, str], configured: Iterable[str | None] = ()) -> list[str]:
@@ -81,16 +40,24 @@ def secret_values(environ: Mapping[str, str], configured: Iterable[str | None] =
 
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
+        values = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
+        forms = values.union(*(encoded_forms(value) for value in values))
         # Longest first, so a secret that contains another is masked whole.
-        self.literals = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len)[::-1]
+        self.literals = sorted(forms, key=len, reverse=True)
+        self.wrapped = [group for value in values for group in wrapped_forms(value)]
+        self._last: tuple[Event, Event] | None = None
 
     def text(self, value: str) -> str:
+        value = scrub(value)  # a file name that is not UTF-8 must not reach the output raw
+        for group in self.wrapped:
+            if any(probe in value for probe in group.probes):
+                for variant in group.variants:
+                    if variant in value:
+                        value = value.replace(variant, MASK)
         for literal in self.literals:
             if literal in value:
                 value = value.replace(literal, MASK)
-        for pattern, replacement in _TOKEN_SHAPES:
-            value = pattern.sub(replacement, value)
-        return value
+        return mask_shapes(value)
 
     def data(self, value: Any) -> Any:
         """JSON-like data with every string in it redacted."""
@@ -103,11 +70,14 @@ class Redactor:
         return value
 
     def event(self, event: Event) -> Event:
+        # Every sink redacts the same event in turn: do the work once.
+        if self._last is not None and self._last[0] is event:
+            return self._last[1]
         data = event.model_dump()
         cleaned = self.data(data)
-        if cleaned == data:
-            return event
-        return type(event).model_validate(cleaned)
+        redacted = event if cleaned == data else type(event).model_validate(cleaned)
+        self._last = (event, redacted)
+        return redacted
 
     def sink(self, sink: Callable[[Event], None]) -> Callable[[Event], None]:
         """Wrap an event sink so it only ever sees redacted events."""

@@ -140,7 +140,12 @@ class AcpSession:
 
     def _hooks_for(self, session_id: str) -> list[CallHook]:
         self.hooks = build_hooks(
-            self.settings, self.workspace, Mode.INTERACTIVE, self.permissions, session_id
+            self.settings,
+            self.workspace,
+            Mode.INTERACTIVE,
+            self.permissions,
+            session_id,
+            sandboxed=self.toolbox.sandboxed,
         )
         self.hooks.append(_StartNotice(self))
         return self.hooks

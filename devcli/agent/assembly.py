@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from devcli.agent.budget import PromptMeter, context_window
 from devcli.agent.condenser import Condenser
 from devcli.agent.loop import Mode
+from devcli.agent.replay_condenser import replay_condenser
 from devcli.checkpoints.step_hook import CheckpointHook
 from devcli.config import ApprovalMode, ConfigError, Settings
 from devcli.ids import new_session_id
 from devcli.llm.backend import Backend
+from devcli.llm.replay import ReplayBackend
 from devcli.notices import warn
 from devcli.paths import repository_root
 from devcli.safety.approval import ApprovalHook, ApprovalPrompt
@@ -37,9 +39,13 @@ COMPACT_PROMPT_WINDOW = 8192
 
 
 def build_condenser(settings: Settings, backend: Backend) -> Condenser:
-    """The model summarises its own history; the window is the backend's real one."""
+    """The model summarises its own history; the window is the backend's real one. A replay
+    never spends its recorded turns on summaries."""
     window = context_window(backend, settings.ctx_size)
-    return Condenser(backend, PromptMeter(backend), window, threshold=settings.condense_threshold)
+    meter = PromptMeter(backend)
+    if isinstance(backend, ReplayBackend):
+        return replay_condenser(backend, meter, window, settings.condense_threshold)
+    return Condenser(backend, meter, window, threshold=settings.condense_threshold)
 
 
 def build_toolbox(
@@ -96,18 +102,23 @@ def build_hooks(
     mode: Mode,
     approver: ApprovalPrompt | None = None,
     session_id: str | None = None,
+    sandboxed: bool = False,
 ) -> list[CallHook]:
     """Hooks run in order before each call; the first refusal wins.
 
     `approver` is the person at the terminal (the REPL); headless runs have none.
-    `session_id` names the session's checkpoints (`devcli undo --session`).
+    `session_id` names the session's checkpoints (`devcli undo --session`). `sandboxed` says
+    the shell runs in a sandbox that confines writes (ToolBox.sandboxed): commands the gates
+    cannot read are then left to it.
     """
     approval = default_mode(settings, mode)
     root = repository_root(workspace)
     hooks: list[CallHook] = []
     # Hard gates come first, so nobody is asked about a command that will be refused.
     if not settings.dangerously_skip_gates:
-        hooks.append(GateHook(root, approver, ask=approval is ApprovalMode.ASK))
+        hooks.append(
+            GateHook(root, approver, ask=approval is ApprovalMode.ASK, sandboxed=sandboxed)
+        )
     hooks.append(WriteBoundaryHook())
     hooks.append(ConfinementHook(root, approver))
     # Approvals: ask / auto-edit / auto, from --approval or the mode's default.

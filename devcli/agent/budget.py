@@ -3,6 +3,7 @@
 import json
 from collections.abc import Sequence
 
+from devcli.agent.per_event import PerObject
 from devcli.llm.backend import Backend, ChatMessage
 from devcli.tool_schema import ToolSchemas
 from devcli.truncation import CHARS_PER_TOKEN
@@ -11,14 +12,48 @@ DEFAULT_WINDOW = 32_768
 _TOKENS_PER_MESSAGE = 6
 
 
+def _message_chars(message: ChatMessage) -> int:
+    chars = len(message.content)
+    for call in message.tool_calls:
+        chars += len(call.name) + len(
+            call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
+        )
+    return chars
+
+
+# Messages are frozen and rebuilt from cached events, so each is measured once.
+_chars_of = PerObject(_message_chars)
+_tools_measured: tuple[ToolSchemas, int] | None = None
+
+
+def _tools_chars(tools: ToolSchemas) -> int:
+    """The tools' size; the tool box hands out the same list every step, measured once."""
+    global _tools_measured
+    if _tools_measured is None or _tools_measured[0] is not tools:
+        wire = [tool.wire() for tool in tools]
+        _tools_measured = (tools, len(json.dumps(wire, ensure_ascii=False)))
+    return _tools_measured[1]
+
+
+# The messages measured last and their size: the next prompt usually extends them.
+_last_measured: tuple[list[ChatMessage], int] = ([], 0)
+
+
+def _messages_chars(messages: Sequence[ChatMessage]) -> int:
+    global _last_measured
+    previous, chars = _last_measured
+    count = len(previous)
+    # Comparing the same message objects is a pointer comparison: cheap for long sessions.
+    if not (count and len(messages) >= count and list(messages[:count]) == previous):
+        count, chars = 0, 0
+    chars += sum(map(_chars_of, messages[count:]))
+    _last_measured = (list(messages), chars)
+    return chars
+
+
 def estimate_tokens(messages: Sequence[ChatMessage], tools: ToolSchemas) -> int:
-    chars = len(json.dumps([t.wire() for t in tools], ensure_ascii=False)) if tools else 0
-    for message in messages:
-        chars += len(message.content)
-        for call in message.tool_calls:
-            chars += len(call.name) + len(
-                call.raw_arguments or json.dumps(call.arguments, ensure_ascii=False)
-            )
+    chars = _tools_chars(tools) if tools else 0
+    chars += _messages_chars(messages)
     return int(chars / CHARS_PER_TOKEN) + _TOKENS_PER_MESSAGE * len(messages)
 
 

@@ -24,6 +24,7 @@ from devcli.events import (
 )
 from devcli.exit_codes import ExitCode
 from devcli.llm.backend import Backend, BackendError, ChatMessage, ContextOverflowError, TextSink
+from devcli.safe_text import scrubbing
 from devcli.tool_schema import ToolSchemas
 from devcli.tools.base import ArgumentError, CallHook, Tool, ToolArgs, ToolResult
 from devcli.tools.registry import ToolBox
@@ -92,7 +93,7 @@ class Agent:
         self.max_steps = max_steps
         self.mode = mode
         self.hooks = list(hooks)
-        self.on_text = on_text
+        self.on_text = scrubbing(on_text)  # streamed text may hold lone surrogates
         self.condenser = condenser
         self.meter = condenser.meter if condenser else PromptMeter(backend)
         self.events: list[Event] = []

@@ -1,17 +1,36 @@
-"""Detects a model that repeats itself instead of making progress."""
+"""Detects a model that repeats itself instead of making progress.
+
+Only the last few steps matter, so each check reads the tail of the session, and a turn's
+normalised action is computed once: the cost per step stays flat however long the session.
+"""
 
 import json
 from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
+from devcli.agent.per_event import PerObject
 from devcli.events import AssistantTurn, Event, Observation, UserMessage
+
+# The longest pattern looked for spans this many steps.
+WATCHED_STEPS = 6
 
 
 class Step(BaseModel):
     action: str  # the calls (or the text, when there is no call), normalised
     observation: str
     is_error: bool
+
+
+def _action(turn: AssistantTurn) -> str:
+    calls = [
+        (c.name, c.raw_arguments or json.dumps(c.arguments, sort_keys=True))
+        for c in turn.tool_calls
+    ]
+    return json.dumps(calls) if calls else "text:" + turn.content.strip()
+
+
+_action_of = PerObject(_action)
 
 
 def steps_of(events: Sequence[Event]) -> list[Step]:
@@ -23,11 +42,7 @@ def steps_of(events: Sequence[Event]) -> list[Step]:
             steps.clear()
         if not isinstance(event, AssistantTurn):
             continue
-        calls = [
-            (c.name, c.raw_arguments or json.dumps(c.arguments, sort_keys=True))
-            for c in event.tool_calls
-        ]
-        action = json.dumps(calls) if calls else "text:" + event.content.strip()
+        action = _action_of(event)
         observed = [results[c.id] for c in event.tool_calls if c.id in results]
         steps.append(
             Step(
@@ -39,8 +54,25 @@ def steps_of(events: Sequence[Event]) -> list[Step]:
     return steps
 
 
+def recent_steps(events: Sequence[Event], count: int = WATCHED_STEPS) -> list[Step]:
+    """The last `count` steps since the last real user message, read from the tail only."""
+    start = len(events)
+    found = 0
+    while start > 0 and found < count:
+        event = events[start - 1]
+        if isinstance(event, UserMessage) and not event.synthetic:
+            break
+        start -= 1
+        found += isinstance(event, AssistantTurn)
+    return steps_of(events[start:])
+
+
 def stuck_reason(events: Sequence[Event]) -> str | None:
-    steps = steps_of(events)
+    return reason_for(recent_steps(events))
+
+
+def reason_for(steps: list[Step]) -> str | None:
+    """Why these steps (oldest first) look stuck, or None."""
     if _same_tail(steps, 4, lambda s: (s.action, s.observation)):
         return "the same action gave the same result 4 times in a row"
     if _same_tail(steps, 3, lambda s: s.action) and all(s.is_error for s in steps[-3:]):

@@ -213,14 +213,14 @@ class CheckpointStore:
         entries = self._index_entries(index)
         if not self._has_attributes(entries):
             return
-        names = b"".join(p.encode() + b"\0" for p, mode in entries.items() if mode != "160000")
+        names = b"".join(os.fsencode(p) + b"\0" for p, mode in entries.items() if mode != "160000")
         out = self._run("check-attr", "-z", "--stdin", *_CONVERTING_ATTRIBUTES, stdin=names)
         fields = out.split(b"\0")
         converted: set[str] = set()
         for position in range(0, len(fields) - 2, 3):
             path, _, value = fields[position : position + 3]
             if value not in (b"unspecified", b"unset"):
-                converted.add(path.decode())
+                converted.add(os.fsdecode(path))
         regular = sorted(
             p
             for p in converted
@@ -230,10 +230,10 @@ class CheckpointStore:
         )
         if not regular:
             return
-        listing = "".join(f"{p}\n" for p in regular).encode()
+        listing = b"".join(os.fsencode(p) + b"\n" for p in regular)
         blobs = self._run("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing)
         records = b"".join(
-            f"{entries[p]} {blob}\t{p}".encode() + b"\0"
+            f"{entries[p]} {blob}\t".encode() + os.fsencode(p) + b"\0"
             for p, blob in zip(regular, blobs.decode().split(), strict=True)
         )
         self._run("update-index", "-z", "--index-info", index=index, stdin=records)
@@ -244,7 +244,7 @@ class CheckpointStore:
         for record in out.split(b"\0"):
             if record:
                 meta, _, path = record.partition(b"\t")
-                entries[path.decode()] = meta.split(b" ")[0].decode()
+                entries[os.fsdecode(path)] = meta.split(b" ")[0].decode()
         return entries
 
     def _has_attributes(self, entries: dict[str, str]) -> bool:
@@ -313,9 +313,12 @@ class CheckpointStore:
 
     def checkpoints(self, session: str | None = None) -> list[Checkpoint]:
         """Checkpoints, oldest first; of one session, or of all."""
+        prefix = f"{SESSION_REFS}/{session}/" if session else f"{SESSION_REFS}/"
+        return self._listed(prefix)
+
+    def _listed(self, prefix: str) -> list[Checkpoint]:
         if self.private and not (self.git_dir / "HEAD").exists():
             return []
-        prefix = f"{SESSION_REFS}/{session}/" if session else f"{SESSION_REFS}/"
         out = self._run(
             "for-each-ref",
             "--format=%(refname)%00%(objectname)%00%(tree)%00%(committerdate:unix)",
@@ -338,7 +341,9 @@ class CheckpointStore:
         return sorted(found, key=lambda c: (c.created, c.session, c.step))
 
     def find(self, session: str, step: int) -> Checkpoint | None:
-        return next((c for c in self.checkpoints(session) if c.step == step), None)
+        # Only this ref is read, so the cost does not grow with the session's length.
+        exact = self._listed(f"{SESSION_REFS}/{session}/{step}")
+        return next((c for c in exact if c.session == session and c.step == step), None)
 
     def session_summaries(self) -> list["SessionCheckpoints"]:
         """Each session's checkpoints, the session with the newest checkpoint last."""

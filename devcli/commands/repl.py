@@ -143,7 +143,12 @@ class InteractiveSession:
 
         def hooks_for(session_id: str) -> list[CallHook]:
             hooks = build_hooks(
-                self.settings, self.workspace, Mode.INTERACTIVE, self.approver, session_id
+                self.settings,
+                self.workspace,
+                Mode.INTERACTIVE,
+                self.approver,
+                session_id,
+                sandboxed=self.toolbox.sandboxed,
             )
             self.hooks = [self.approval if isinstance(h, ApprovalHook) else h for h in hooks]
             return self.hooks
@@ -186,7 +191,7 @@ class InteractiveSession:
             else:
                 info = find_session(self.workspace, wanted)
             resumed = load_for_resume(info.path)
-        except (SessionNotFound, SessionFileError, OSError) as exc:
+        except (SessionNotFound, SessionFileError, OSError, UnicodeDecodeError) as exc:
             raise CommandFailed(str(exc)) from exc
         self.agent = self._new_conversation(resume=(info.path, resumed))
         steps = sum(1 for e in resumed.events if e.type == "assistant")

@@ -188,4 +188,4 @@ def replay(
         output=output_kind,
         session_file=session_file,
     )
-    raise typer.Exit(guarded(lambda: run_headless(backend, request)))
+    raise typer.Exit(guarded(lambda: run_headless(backend, request, check=backend)))

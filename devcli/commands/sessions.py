@@ -48,7 +48,7 @@ def show_command(
     try:
         info = find_session(cwd, session_id)
         events = read_session_file(info.path)
-    except (SessionNotFound, SessionFileError, OSError) as exc:
+    except (SessionNotFound, SessionFileError, OSError, UnicodeDecodeError) as exc:
         raise fail(str(exc)) from exc
     print(f"session {info.id} · {info.started} · {info.model} · {info.cwd}\nfile: {info.path}\n")
     render = PlainRenderer(sys.stdout)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from devcli import json_nesting
 from devcli.events import AssistantTurn, ToolCall, Usage
 from devcli.llm.backend import TextSink
 from devcli.llm.formats.call_text import HeldBackText, make_tool_call
@@ -73,8 +74,8 @@ class _PendingCall:
     def complete(self) -> bool:
         """Named, with arguments that already form a JSON value."""
         try:
-            json.loads("".join(self.arguments) or "x")
-        except json.JSONDecodeError:
+            json_nesting.loads("".join(self.arguments) or "x")
+        except ValueError:  # not JSON yet, or too deep to be arguments
             return False
         return bool(self.name)
 
@@ -210,7 +211,10 @@ class TurnAssembler:
             elif function.name != call.name:
                 call.name += function.name
         if isinstance(function.arguments, dict):
-            call.arguments.append(json.dumps(function.arguments, ensure_ascii=False))
+            try:
+                call.arguments.append(json.dumps(function.arguments, ensure_ascii=False))
+            except (RecursionError, ValueError):
+                call.arguments.append(json_nesting.TOO_DEEP_TEXT)
         elif function.arguments:
             call.arguments.append(function.arguments)
 

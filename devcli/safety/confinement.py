@@ -2,6 +2,7 @@
 and files that hold credentials."""
 
 import fnmatch
+import glob
 import os
 import posixpath
 from enum import StrEnum
@@ -25,6 +26,7 @@ _CREDENTIAL_NAMES = (
 _HARMLESS_NAMES = (".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")
 _CREDENTIAL_FOLDERS = (".ssh", ".aws", ".gnupg", ".kube", ".docker", ".azure", ".config/gcloud")
 # fmt: on
+MAX_GLOB_MATCHES = 1000
 
 
 class ConcernKind(StrEnum):
@@ -85,13 +87,26 @@ def editor_concerns(raw_path: str, root: Path, writing: bool) -> list[Concern]:
 
 
 def credential_files_in_command(command: str, cwd: str, home: str) -> list[str]:
-    """Credential files a shell command names, as the words it would run with."""
+    """Credential files a shell command names, as the words it would run with; a glob
+    (`cat .en?`) names the files it matches."""
     commands, _ = commands_of(command, ShellEnvironment(cwd=cwd, home=home, environ=os.environ))
     found: list[str] = []
     for simple in commands:
         for word in [*simple.args, *simple.output_targets()]:
             if UNKNOWN in word or word.startswith("-") or not word:
                 continue
-            if is_credential_file(word) and word not in found:
-                found.append(word)
+            for name in [word, *glob_matches(word, simple.cwd)]:
+                if is_credential_file(name) and name not in found:
+                    found.append(name)
     return found
+
+
+def glob_matches(word: str, cwd: str) -> list[str]:
+    """The paths bash would put in place of a glob word, as it would write them."""
+    if not any(char in word for char in "*?[") or UNKNOWN in cwd:
+        return []
+    try:
+        matches = glob.glob(word, root_dir=None if word.startswith("/") else cwd)
+    except (OSError, ValueError):
+        return []
+    return sorted(matches)[:MAX_GLOB_MATCHES]

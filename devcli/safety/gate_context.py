@@ -3,7 +3,7 @@ processes belong to the session, and whether paths hold uncommitted work."""
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -58,7 +58,49 @@ def has_uncommitted_changes(cwd: str, pathspecs: Sequence[str]) -> bool:
     return bool(result.stdout.strip(b"\0"))
 
 
-def gate_context(root: Path, cwd: str, shell_pid: int | None) -> GateContext:
+def worktree_is_dirty(path: str) -> bool:
+    """Whether a work tree has changes or untracked files; True when it cannot be read."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "-z"],
+            cwd=path,
+            capture_output=True,
+            env=env,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    return result.returncode != 0 or bool(result.stdout.strip(b"\0"))
+
+
+def git_alias(cwd: str, name: str) -> str | None:
+    """The value of `alias.NAME` that git would use in `cwd`."""
+    try:
+        result = subprocess.run(
+            ["git", "config", "--get", f"alias.{name}"],
+            cwd=cwd if os.path.isdir(cwd) else None,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.rstrip("\n") if result.returncode == 0 else None
+
+
+def gate_context(
+    root: Path,
+    cwd: str,
+    shell_pid: int | None,
+    *,
+    functions: Mapping[str, str] | None = None,
+    session_started: float | None = None,
+    sandboxed: bool = False,
+) -> GateContext:
     home = os.path.realpath(os.path.expanduser("~"))
     return GateContext(
         root=str(root),
@@ -67,4 +109,9 @@ def gate_context(root: Path, cwd: str, shell_pid: int | None) -> GateContext:
         environ=dict(os.environ),
         owns_process=partial(descends_from, ancestor=shell_pid),
         uncommitted_changes=has_uncommitted_changes,
+        worktree_dirty=worktree_is_dirty,
+        git_alias=git_alias,
+        functions=dict(functions or {}),
+        session_started=session_started,
+        sandboxed=sandboxed,
     )

@@ -22,6 +22,8 @@ class GateRule(StrEnum):
     DOWNLOAD_TO_SHELL = "download-into-shell"
     KILL_FOREIGN = "kill-foreign-process"
     POWER = "system-power"
+    SYSTEM_WIDE = "system-wide"
+    UNANALYSABLE = "unanalysable-command"
 
 
 SAFER: dict[GateRule, str] = {
@@ -66,6 +68,16 @@ SAFER: dict[GateRule, str] = {
         "check with `ps` first"
     ),
     GateRule.POWER: "never shut down, suspend or reboot the machine",
+    GateRule.SYSTEM_WIDE: (
+        "work on files inside the repository only; commands that reach the whole system "
+        "(system folders, every process, kernel settings) are not run by devcli"
+    ),
+    GateRule.UNANALYSABLE: (
+        "spell the command out literally: no command names or scripts built from variables, "
+        "`$(…)`, `eval` or a pipe into a shell, and literal paths in code that deletes or runs "
+        "things; or write the script with the editor so it can be read before it runs. "
+        "Commands like this run when devcli's sandbox is on"
+    ),
 }
 
 
@@ -73,16 +85,26 @@ class Violation(BaseModel):
     rule: GateRule
     command: str  # the source text of the offending command
     problem: str  # what it would do, e.g. "would delete the filesystem root `/`"
+    always: bool = False  # refused in every mode: nobody may allow it once
 
     @property
     def safer(self) -> str:
         return SAFER[self.rule]
 
+    @property
+    def contained_by_sandbox(self) -> bool:
+        """Whether a sandbox that confines writes makes the command safe to run."""
+        return self.rule is GateRule.UNANALYSABLE
+
     def message(self) -> str:
-        return (
-            f"Refused by the hard gate `{self.rule}`: `{self.command.strip()}` {self.problem}. "
+        shown = self.command.strip()
+        if len(shown) > 300:
+            shown = shown[:150] + " … " + shown[-100:]
+        text = (
+            f"Refused by the hard gate `{self.rule}`: `{shown}` {self.problem}. "
             f"A safer way: {self.safer}."
         )
+        return text + (" It is refused in every approval mode." if self.always else "")
 
 
 def always_false(_: int) -> bool:
@@ -91,6 +113,14 @@ def always_false(_: int) -> bool:
 
 def assume_changes(_cwd: str, _pathspecs: Sequence[str]) -> bool:
     return True
+
+
+def assume_dirty(_path: str) -> bool:
+    return True
+
+
+def no_alias(_cwd: str, _name: str) -> str | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -105,3 +135,15 @@ class GateContext:
     owns_process: Callable[[int], bool] = always_false
     # Whether the work tree has uncommitted changes under these pathspecs (all when empty).
     uncommitted_changes: Callable[[str, Sequence[str]], bool] = assume_changes
+    # Whether a work tree (a linked worktree's folder) holds changes or untracked files.
+    worktree_dirty: Callable[[str], bool] = assume_dirty
+    # The value of git's `alias.NAME` as seen from a directory, or None.
+    git_alias: Callable[[str, str], str | None] = no_alias
+    # Functions earlier commands defined in the session's shell: name -> definition.
+    functions: Mapping[str, str] = field(default_factory=dict)
+    # When the session began (epoch seconds): files changed since were written in it. None
+    # when unknown: then no file counts as written in the session.
+    session_started: float | None = None
+    # Whether commands run in a sandbox that confines their writes to the task's folders.
+    # The sandbox sets it; unanalysable commands are then allowed.
+    sandboxed: bool = False

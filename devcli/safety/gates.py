@@ -1,20 +1,25 @@
 """The hard gates: destructive shell commands found before they run.
 
 A command is parsed into the simple commands it may run (through `&&`, `;`, `|`, `$(…)`,
-`bash -c`, `xargs`, `find -exec`, `sudo` …), with `cd`, variables, `~`, `..` and symlinks
-followed; each is then checked against the rules. Commands bashlex cannot parse get a rough
-reading instead, so they are never waved through unread.
+`bash -c`, `xargs`, `find -exec`, `sudo`, interpreters' inline code, git aliases, scripts
+written during the session …), with `cd`, variables, `~`, `..` and symlinks followed; each is
+then checked against the rules. Commands bashlex cannot parse get a rough reading instead, so
+they are never waved through unread; what cannot be known before it runs is unanalysable.
 """
 
 import posixpath
 import re
 from collections.abc import Callable, Iterator
 
+from pydantic import BaseModel, Field
+
+from devcli.safety.command_expansion import expanded_commands
 from devcli.safety.gate_rules import GateContext, GateRule, Violation
 from devcli.safety.gates_git import check_git
+from devcli.safety.gates_system import hazards, system_problem, system_violation, system_writes
 from devcli.safety.targets import Places, Target, resolve_target
 from devcli.shell_syntax.simple_commands import OWN_JOB, UNKNOWN, ShellEnvironment, SimpleCommand
-from devcli.shell_syntax.wrappers import PRIVILEGE_COMMANDS, SHELLS, commands_of
+from devcli.shell_syntax.wrappers import PRIVILEGE_COMMANDS, SHELLS, analyse
 
 DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lwp-request"})
 CODE_RUNNERS = SHELLS | frozenset(
@@ -56,23 +61,46 @@ _POWER_VERBS = frozenset(
 
 
 def environment_of(context: GateContext) -> ShellEnvironment:
-    return ShellEnvironment(cwd=context.cwd, home=context.home, environ=context.environ)
+    return ShellEnvironment(
+        cwd=context.cwd, home=context.home, environ=context.environ, functions=context.functions
+    )
 
 
-def check_command(command: str, context: GateContext) -> list[Violation]:
+class GateVerdict(BaseModel):
+    violations: list[Violation]
+    # Functions the command defines in the shell, for later commands to be read with.
+    defined: dict[str, str] = Field(default_factory=dict)
+
+
+def judge_command(command: str, context: GateContext) -> GateVerdict:
     """The rules `command` breaks, each once, in the order its parts would run."""
-    commands, _ = commands_of(command, environment_of(context))
+    env = environment_of(context)
+    analysis = analyse(command, env)
     places = Places(root=context.root, home=context.home)
     found: list[Violation] = []
-    for simple in commands:
+    for simple in expanded_commands(analysis.commands, context, env):
         for violation in _check(simple, context, places):
             if violation not in found:
                 found.append(violation)
-    return found
+    if context.sandboxed:
+        # What the parser cannot read, the sandbox still confines.
+        found = [violation for violation in found if not violation.contained_by_sandbox]
+    return GateVerdict(violations=found, defined=analysis.defined)
+
+
+def check_command(command: str, context: GateContext) -> list[Violation]:
+    return judge_command(command, context).violations
 
 
 def _check(command: SimpleCommand, context: GateContext, places: Places) -> Iterator[Violation]:
     program = command.program
+    if command.opaque is not None:
+        yield _violation(
+            command, GateRule.UNANALYSABLE, f"cannot be checked before it runs: {command.opaque}"
+        )
+        return
+    yield from hazards(command)
+    yield from system_writes(command)
     yield from _device_writes(command)
     if program in PRIVILEGE_COMMANDS:
         yield _violation(
@@ -87,11 +115,13 @@ def _check(command: SimpleCommand, context: GateContext, places: Places) -> Iter
         yield from _download_into_shell(command)
 
 
-def _violation(command: SimpleCommand, rule: GateRule, problem: str) -> Violation:
+def _violation(
+    command: SimpleCommand, rule: GateRule, problem: str, always: bool = False
+) -> Violation:
     text = command.text
     if command.via is not None:
         problem += f" (run through `{command.via}`)"
-    return Violation(rule=rule, command=text, problem=problem)
+    return Violation(rule=rule, command=text, problem=problem, always=always)
 
 
 def _split_options(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -126,12 +156,17 @@ def _rm(command: SimpleCommand, ctx: GateContext, places: Places) -> Iterator[Vi
         yield _violation(
             command, GateRule.RECURSIVE_DELETE, "asks rm to delete `/` without its safety check"
         )
-    if not _clustered(options, "rR", "--recursive"):
-        return
+    recursive = _clustered(options, "rR", "--recursive")
     for operand in operands:
-        problem = places.deletion_problem(resolve_target(operand, command.cwd))
+        target = resolve_target(operand, command.cwd)
+        system = system_problem(target, places)
+        problem = places.deletion_problem(target) if recursive else None
         if problem is not None:
-            yield _violation(command, GateRule.RECURSIVE_DELETE, f"would delete {problem}")
+            yield _violation(
+                command, GateRule.RECURSIVE_DELETE, f"would delete {problem}", system is not None
+            )
+        elif system is not None:
+            yield system_violation(command, f"would delete files: it {system}")
 
 
 def _mv(command: SimpleCommand, ctx: GateContext, places: Places) -> Iterator[Violation]:
@@ -166,12 +201,14 @@ def _permissions(command: SimpleCommand, ctx: GateContext, places: Places) -> It
     has_reference = any(o.startswith("--reference") for o in options)
     paths = operands if has_reference else operands[1:]
     for path in paths:
-        problem = places.outside_problem(resolve_target(path, command.cwd, follow_last=True))
+        target = resolve_target(path, command.cwd, follow_last=True)
+        problem = places.outside_problem(target)
         if problem is not None:
             yield _violation(
                 command,
                 GateRule.RECURSIVE_PERMISSIONS,
                 f"would change permissions or owners of everything in {problem}",
+                system_problem(target, places) is not None,
             )
 
 
@@ -230,7 +267,8 @@ def _kill(command: SimpleCommand, ctx: GateContext, places: Places) -> Iterator[
     for target in targets:
         problem = _foreign_process(target, ctx)
         if problem is not None:
-            yield _violation(command, GateRule.KILL_FOREIGN, problem)
+            # -1 is every process the user may signal: the whole session and more.
+            yield _violation(command, GateRule.KILL_FOREIGN, problem, target.strip() == "-1")
 
 
 def _foreign_process(target: str, context: GateContext) -> str | None:

@@ -147,6 +147,8 @@ def check_git(command: SimpleCommand, context: GateContext) -> Iterator[Violatio
             yield _violation(
                 command, GateRule.GIT_HISTORY_REWRITE, "would reset an existing branch"
             )
+    elif sub == "worktree":
+        yield from _worktree(command, cwd, args, context)
     elif sub == "stash":
         before, _ = _operands(args)
         if before and before[0] in ("drop", "clear"):
@@ -205,3 +207,21 @@ def _push(command: SimpleCommand, args: list[str], flags: str) -> Iterator[Viola
         or any(spec.startswith(":") for spec in refspecs)
     ):
         yield _violation(command, GateRule.GIT_BRANCH_DELETE, "would delete a branch on the remote")
+
+
+def _worktree(
+    command: SimpleCommand, cwd: str, args: list[str], context: GateContext
+) -> Iterator[Violation]:
+    """`git worktree remove --force` deletes a worktree's folder, its changes and untracked
+    files with it; without --force git itself refuses when there are any."""
+    before, _ = _operands(args)
+    if before[:1] != ["remove"] or not ("f" in _short_flags(args) or _has(args, "--force")):
+        return
+    for path in before[1:]:
+        folder = UNKNOWN if UNKNOWN in cwd + path else posixpath.join(cwd, path)
+        if UNKNOWN in folder or context.worktree_dirty(os.path.realpath(folder)):
+            yield _violation(
+                command,
+                GateRule.GIT_DISCARD,
+                f"would delete the worktree `{path}` with its uncommitted work",
+            )

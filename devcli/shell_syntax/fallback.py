@@ -97,8 +97,9 @@ def rough_commands(
                     target = operands[0] if operands else env.home
                     unknown = UNKNOWN in target or UNKNOWN in cwd
                     cwd = UNKNOWN if unknown else posixpath.normpath(posixpath.join(cwd, target))
-                if separator in ("|", "|&"):
+                if separator in ("|", "|&") and program not in piped:
                     piped.append(program)
+                    del piped[:-16]  # the programs a stage is fed by, a bounded few
         if separator not in ("|", "|&"):
             piped.clear()
         words, redirects = [], []

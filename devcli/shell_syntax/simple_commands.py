@@ -5,6 +5,13 @@ bashlex parses the command; a walker then follows it in order, tracking the work
 (`cd`, `pushd`) and shell variables, so `cd / && rm -rf *` or `X=/; rm -rf $X` expand to what
 bash would run. Anything that cannot be known (command output, unset or positional variables)
 becomes the UNKNOWN marker inside the word, which rules treat as "could be anything".
+
+Unquoted expansions are split into words as bash splits them (on IFS, tracked when it is
+assigned), so `x="rm -rf ~"; $x` is seen as `rm -rf ~`. A command word only known at run
+time (`$(echo rm)`, an unknown variable) makes the command opaque: nothing can be said of it.
+Functions are followed where they are called, in the state of the call, including functions
+defined by earlier commands of the same shell (ShellEnvironment.functions). Here-document
+bodies come from shell_source, which lifts them out before parsing.
 """
 
 import itertools
@@ -17,9 +24,16 @@ from typing import Any
 
 import bashlex
 
+from devcli.shell_syntax.shell_source import MAX_CHARS, MAX_WORDS, HereDoc, count_words, prepare
+
 UNKNOWN = "\x00"  # a stretch of a word whose value is only known at run time
 OWN_JOB = "\x02"  # `$!`: the last background job this shell started
+SPLIT = "\x03"  # where an unquoted expansion splits one word into several
 MAX_VARIANTS = 32  # beyond this many expansions of one command, multi-valued words collapse
+MAX_CALL_DEPTH = 4  # functions calling functions are followed this deep
+_DEFAULT_IFS = " \t\n"
+_PIPED_KEPT = 16  # distinct programs remembered of a pipeline's earlier stages
+_SUBSTITUTION_IN_TEXT = re.compile(r"\$\(([^()]*)\)|`([^`]*)`")
 
 _OUTPUT_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "<>"})
 
@@ -28,6 +42,7 @@ _OUTPUT_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "<>"})
 class Redirect:
     operator: str
     target: str  # expanded file name, or a file descriptor number for `>&`
+    body: str | None = None  # what a here-document or here-string feeds in
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,8 @@ class SimpleCommand:
     piped_from: tuple[str, ...] = ()  # programs of the earlier stages of its pipeline
     fed_by: tuple[str, ...] = ()  # programs whose output becomes part of its words
     via: str | None = None
+    opaque: str | None = None  # why nothing can be known of what it does
+    hazard: str | None = None  # a danger to the whole system found in its shape (fork bomb)
 
     @property
     def program(self) -> str:
@@ -53,9 +70,38 @@ class SimpleCommand:
     def output_targets(self) -> list[str]:
         return [r.target for r in self.redirects if r.operator in _OUTPUT_REDIRECTS]
 
+    @property
+    def stdin_text(self) -> str | None:
+        """The text a here-document, a here-string or a plain `echo` piped in feeds it."""
+        fed = [r.body for r in self.redirects if r.operator in ("<<", "<<-", "<<<", "|")]
+        return fed[-1] if fed else None
+
+
+def opaque_command(parent: "SimpleCommand", reason: str, via: str | None = None) -> "SimpleCommand":
+    """A stand-in for commands that cannot be known before they run."""
+    return SimpleCommand(
+        argv=(UNKNOWN,),
+        cwd=parent.cwd,
+        text=parent.text,
+        piped_from=parent.piped_from,
+        fed_by=parent.fed_by,
+        via=via or parent.via,
+        opaque=reason,
+    )
+
 
 class ShellParseError(ValueError):
     """bashlex could not parse the command."""
+
+
+class CommandTooLong(ShellParseError):
+    """Too many words to parse in bounded time; nothing is read of the command."""
+
+    def __init__(self, words: int, chars: int) -> None:
+        super().__init__(
+            f"{words} words and {chars} characters outside here-documents; at most "
+            f"{MAX_WORDS} and {MAX_CHARS} are analysed"
+        )
 
 
 def program_name(word: str) -> str:
@@ -69,6 +115,8 @@ class ShellEnvironment:
     cwd: str
     home: str
     environ: Mapping[str, str] = field(default_factory=dict)
+    # Functions the shell already knows (defined by earlier commands): name -> definition.
+    functions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,13 +136,44 @@ class _State:
         }
         return _State(self.cwds | other.cwds, variables)
 
+    def separators(self, env: "ShellEnvironment") -> str | None:
+        """The characters unquoted expansions split on; None when only known at run time."""
+        values = self.variables.get("IFS")
+        if values is None:
+            return env.environ.get("IFS", _DEFAULT_IFS)
+        if len(values) != 1 or UNKNOWN in next(iter(values)):
+            return None
+        return next(iter(values))
+
 
 def parse_commands(command: str, env: ShellEnvironment) -> list[SimpleCommand]:
-    """Every simple command in `command`, in order; ShellParseError if bashlex fails."""
-    walker = _Walker(env)
-    state = _State(frozenset({env.cwd}), {})
-    walker.walk_source(command, state)
-    return walker.found
+    """Every simple command in `command`, in order; ShellParseError if bashlex fails,
+    CommandTooLong (before any parsing) if it has too many words."""
+    return parse_with_functions(command, env)[0]
+
+
+def parse_with_functions(
+    command: str, env: ShellEnvironment
+) -> tuple[list[SimpleCommand], dict[str, str]]:
+    """The commands, and the functions the command defines (name -> definition)."""
+    source = prepare(command)
+    if not source.parseable_size:
+        raise CommandTooLong(source.words, len(source.skeleton))
+    walker = _Walker(env, source.bodies)
+    trusted = True
+    try:
+        walker.walk_source(source.skeleton, _State(frozenset({env.cwd}), {}))
+    except ShellParseError:
+        if not source.bodies:
+            raise
+        trusted = False  # the skeleton misled the parser: read the command as it is
+    if not trusted or walker.bodies_used != len(source.bodies):
+        # bashlex and the here-document reader disagree: trust the parser on the whole text.
+        if count_words(command) > MAX_WORDS:
+            raise ShellParseError("its here-documents could not be told apart from commands")
+        walker = _Walker(env, {})
+        walker.walk_source(command, _State(frozenset({env.cwd}), {}))
+    return walker.found, walker.defined
 
 
 def parse_commands_from(command: str, cwd: str, env: ShellEnvironment) -> list[SimpleCommand]:
@@ -103,9 +182,35 @@ def parse_commands_from(command: str, cwd: str, env: ShellEnvironment) -> list[S
 
 
 class _Walker:
-    def __init__(self, env: ShellEnvironment) -> None:
+    def __init__(self, env: ShellEnvironment, bodies: Mapping[int, HereDoc]) -> None:
         self.env = env
+        self.bodies = bodies
+        self.bodies_used = 0
         self.found: list[SimpleCommand] = []
+        # name -> (body nodes, the text their positions index)
+        self.functions: dict[str, tuple[Any, str]] = {}
+        self.defined: dict[str, str] = {}  # functions this command defines
+        self._calls: list[str] = []  # functions being followed, innermost last
+        for definition in env.functions.values():
+            self._register(definition)
+
+    def _register(self, definition: str) -> None:
+        """Know a function defined earlier without reading its body as commands now."""
+        try:
+            trees = bashlex.parse(definition)
+        except Exception:  # bashlex raises several unrelated types
+            return
+        for tree in trees:
+            if tree.kind == "function":
+                self._remember_function(tree, definition)
+
+    def _remember_function(self, node: Any, source: str) -> str:
+        parts = _children(node)
+        words = [p for p in parts if p.kind == "word"]
+        name = words[0].word if words else ""
+        body = parts[parts.index(words[0]) + 1 :] if words else []
+        self.functions[name] = ([p for p in body if p.kind != "reservedword"], source)
+        return name
 
     # -- structure -------------------------------------------------------------------------
 
@@ -139,10 +244,7 @@ class _Walker:
         if kind == "for":
             return self._for(node, source, state)
         if kind == "function":
-            body = state.copy()
-            for part in _children(node)[1:]:
-                body = self.walk(part, source, body)
-            return state
+            return self._function(node, source, state)
         if kind in ("reservedword", "operator", "pipe", "word", "redirect", "assignment"):
             return state
         raise ShellParseError(f"unsupported shell construct: {kind}")
@@ -162,12 +264,21 @@ class _Walker:
 
     def _pipeline(self, node: Any, source: str, state: _State) -> None:
         earlier: list[str] = []
+        echoed: str | None = None  # what the previous stage prints, when it is a plain echo
         for part in node.parts:
             if part.kind == "pipe":
                 continue
             count = len(self.found)
             self.walk(part, source, state.copy(), tuple(earlier))
-            earlier.extend(c.program for c in self.found[count:] if c.via is None)
+            stage = self.found[count:]
+            if echoed is not None and stage and stage[0].stdin_text is None:
+                fed = Redirect("|", "", echoed)
+                self.found[count] = replace(stage[0], redirects=(*stage[0].redirects, fed))
+            echoed = _echoed(stage)
+            for command in stage:
+                if command.via is None and command.program not in earlier:
+                    earlier.append(command.program)
+            del earlier[:-_PIPED_KEPT]
 
     def _compound(self, node: Any, source: str, state: _State) -> _State:
         parts = list(node.list)
@@ -200,6 +311,42 @@ class _Walker:
 
     # -- simple commands -------------------------------------------------------------------
 
+    def _function(self, node: Any, source: str, state: _State) -> _State:
+        """A definition: remembered, and its body checked now as well as where it is called."""
+        text = source[node.pos[0] : node.pos[1]]
+        name = self._remember_function(node, source)
+        self.defined[name] = text
+        count = len(self.found)
+        self._calls.append(name)
+        body = state.copy()
+        for part in self.functions[name][0]:
+            body = self.walk(part, source, body)
+        self._calls.pop()
+        calls_itself = any(c.program == name for c in self.found[count:])
+        # Piped or sent to the background (a lone `|` or `&`), each call starts two more.
+        if calls_itself and re.search(r"(?<![|&])[|&](?![|&])", text):
+            self.found.append(
+                SimpleCommand(
+                    argv=(name,),
+                    cwd=next(iter(sorted(state.cwds))),
+                    text=text,
+                    hazard="defines a function that starts copies of itself (a fork bomb)",
+                )
+            )
+        return state
+
+    def _call(self, name: str, state: _State) -> None:
+        """Follow a call of a known function, in the caller's state."""
+        if name in self._calls or len(self._calls) >= MAX_CALL_DEPTH:
+            return
+        body_parts, body_source = self.functions[name]
+        self._calls.append(name)
+        inner = state.copy()
+        # Its arguments are only known inside as $1, $2 …: unknown there.
+        for part in body_parts:
+            inner = self.walk(part, body_source, inner)
+        self._calls.pop()
+
     def _command(
         self, node: Any, source: str, state: _State, piped_from: tuple[str, ...]
     ) -> _State:
@@ -209,7 +356,7 @@ class _Walker:
         count = len(self.found)
         for part in node.parts:
             if part.kind == "word":
-                words.append(self.expand(part, source, state))
+                words.append(self.expand(part, source, state, split=True))
             elif part.kind == "assignment":
                 assignments.append(self._assignment(part, source, state))
             elif part.kind == "redirect":
@@ -221,16 +368,21 @@ class _Walker:
                 state.variables[name] = values
             return state
         for argv, cwd in _variants(words, state.cwds):
-            self.found.append(
-                SimpleCommand(
-                    argv=argv,
-                    cwd=cwd,
-                    text=text,
-                    redirects=tuple(redirects),
-                    piped_from=piped_from,
-                    fed_by=fed_by,
-                )
+            fields = tuple(f for word in argv for f in _fields(word))
+            command = SimpleCommand(
+                argv=fields or ("",),
+                cwd=cwd,
+                text=text,
+                redirects=tuple(redirects),
+                piped_from=piped_from,
+                fed_by=fed_by,
             )
+            # `$(npm bin)/eslint` runs eslint from some folder; `$(echo rm)` runs anything.
+            if UNKNOWN in command.program:
+                command = replace(command, opaque="its command name is only known when it runs")
+            self.found.append(command)
+            if command.program in self.functions and not command.via:
+                self._call(command.program, state)
         return self._effects(words, state)
 
     def _effects(self, words: list[frozenset[str]], state: _State) -> _State:
@@ -261,9 +413,21 @@ class _Walker:
 
     def _assignment(self, node: Any, source: str, state: _State) -> tuple[str, frozenset[str]]:
         name, _, _ = node.word.partition("=")
+        appending = name.endswith("+")
         name = name.rstrip("+")
-        values = self.expand(node, source, state, strip_prefix=len(name) + 1)
+        prefix = len(name) + (2 if appending else 1)
+        values = self.expand(node, source, state, strip_prefix=prefix)
+        raw = source[node.pos[0] : node.pos[1]][prefix:]
+        if raw.startswith("~"):  # bash expands a leading tilde in an assignment too
+            values = frozenset(self._tilde(value) for value in values)
         return name, values
+
+    def _tilde(self, value: str) -> str:
+        head, slash, rest = value.partition("/")
+        if head == "~":
+            return self.env.home + slash + rest
+        expanded = os.path.expanduser(head)
+        return (expanded if expanded != head else UNKNOWN) + slash + rest
 
     def _redirect(self, node: Any, source: str, state: _State) -> list[Redirect]:
         operator = str(node.type)
@@ -272,15 +436,58 @@ class _Walker:
             return [Redirect(operator, str(target))]
         if target is None or getattr(target, "kind", "") != "word":
             return []
-        return [Redirect(operator, value) for value in self.expand(target, source, state)]
+        if operator in ("<<", "<<-"):
+            return [Redirect(operator, target.word, self._heredoc(node, source, state))]
+        values = self.expand(target, source, state)
+        if operator == "<<<":
+            return [Redirect(operator, value, value + "\n") for value in values]
+        return [Redirect(operator, value) for value in values]
+
+    def _heredoc(self, node: Any, source: str, state: _State) -> str:
+        """The body of a here-document; command substitutions in it run here and now."""
+        heredoc = getattr(node, "heredoc", None)
+        start = heredoc.pos[0] if heredoc is not None else -1
+        lifted = self.bodies.get(start)
+        if lifted is not None:
+            self.bodies_used += 1
+            body: str = lifted.text
+            expands: bool = lifted.expands
+        else:
+            value = str(getattr(heredoc, "value", ""))
+            body, expands = value[: value.rfind("\n") + 1], True
+        if expands:
+            for found in _SUBSTITUTION_IN_TEXT.finditer(body):
+                inner = found.group(1) if found.group(1) is not None else found.group(2)
+                try:
+                    if count_words(inner) > MAX_WORDS or len(inner) > MAX_CHARS:
+                        raise ShellParseError("too long")
+                    self.walk_source(inner, state.copy())
+                except ShellParseError:
+                    self.found.append(
+                        SimpleCommand(
+                            argv=(UNKNOWN,),
+                            cwd=next(iter(sorted(state.cwds))),
+                            text=inner,
+                            opaque="a here-document runs a command that cannot be read",
+                        )
+                    )
+        return body
 
     # -- words -----------------------------------------------------------------------------
 
     def expand(
-        self, node: Any, source: str, state: _State, strip_prefix: int = 0
+        self,
+        node: Any,
+        source: str,
+        state: _State,
+        strip_prefix: int = 0,
+        split: bool = False,
     ) -> frozenset[str]:
-        """The values a word can take: parameters, `~`, substitutions, then braces."""
+        """The values a word can take: parameters, `~`, substitutions, then braces. With
+        `split`, unquoted expansions mark where bash splits the word (SPLIT)."""
         text: str = node.word
+        raw_word = source[node.pos[0] : node.pos[1]]
+        quoted = _double_quoted(raw_word)
         segments: list[frozenset[str]] = []
         cursor = 0
         for part in sorted(getattr(node, "parts", []) or [], key=lambda p: p.pos[0]):
@@ -291,7 +498,15 @@ class _Walker:
                 self._walk_substitutions(part, source, state)
                 return frozenset({UNKNOWN})
             segments.append(frozenset({text[cursor:at]}))
-            segments.append(self._part_values(part, source, state))
+            values = self._part_values(part, source, state)
+            offset = part.pos[0] - node.pos[0]
+            if (
+                split
+                and part.kind != "tilde"
+                and not (0 <= offset < len(quoted) and quoted[offset])
+            ):
+                values = self._split_values(values, state)
+            segments.append(values)
             cursor = at + len(raw)
         segments.append(frozenset({text[cursor:]}))
         joined = _combine(segments)
@@ -304,9 +519,19 @@ class _Walker:
             return frozenset({UNKNOWN})
         return frozenset(expanded)
 
+    def _split_values(self, values: frozenset[str], state: _State) -> frozenset[str]:
+        """Values of an unquoted expansion, with SPLIT where bash would split them."""
+        separators = state.separators(self.env)
+        if separators is None:
+            return frozenset({UNKNOWN})
+        if not separators:
+            return values
+        pattern = re.compile("[" + re.escape(separators) + "]+")
+        return frozenset(pattern.sub(SPLIT, value) for value in values)
+
     def _part_values(self, part: Any, source: str, state: _State) -> frozenset[str]:
         if part.kind == "parameter":
-            return self._parameter(str(part.value), state)
+            return self._parameter(str(getattr(part, "value", "")), state)
         if part.kind == "tilde":
             value = str(part.value)
             if value == "~":
@@ -314,7 +539,25 @@ class _Walker:
             expanded = os.path.expanduser(value)
             return frozenset({expanded if expanded != value else UNKNOWN})
         self._walk_substitutions(part, source, state)
-        return frozenset({UNKNOWN})
+        known = self._known_output(part, state)
+        return known if known is not None else frozenset({UNKNOWN})
+
+    def _known_output(self, part: Any, state: _State) -> frozenset[str] | None:
+        """What `$(pwd)` or `$(which NAME)` print, which is known before they run."""
+        command = getattr(part, "command", None)
+        if command is None or part.kind != "commandsubstitution" or command.kind != "command":
+            return None
+        parts = command.parts
+        if any(p.kind != "word" or getattr(p, "parts", None) for p in parts):
+            return None
+        words = [p.word for p in parts]
+        if words in (["pwd"], ["pwd", "-L"], ["pwd", "-P"]):
+            return state.cwds
+        if len(words) == 2 and words[0] == "which":
+            return frozenset({words[1]})
+        if len(words) == 3 and words[:2] in (["command", "-v"], ["type", "-P"], ["type", "-p"]):
+            return frozenset({words[2]})
+        return None
 
     def _walk_substitutions(self, part: Any, source: str, state: _State) -> None:
         command = getattr(part, "command", None)
@@ -353,6 +596,41 @@ class _Walker:
         if name in self.env.environ:
             return frozenset({self.env.environ[name]})
         return frozenset({UNKNOWN})
+
+
+def _echoed(stage: list[SimpleCommand]) -> str | None:
+    """What a pipeline stage that is one `echo` of known words prints."""
+    if len(stage) != 1 or stage[0].program != "echo" or stage[0].output_targets():
+        return None
+    words = list(stage[0].args)
+    while words and words[0] in ("-n", "-e", "-E"):
+        words.pop(0)
+    text = " ".join(words)
+    return None if UNKNOWN in text or OWN_JOB in text else text + "\n"
+
+
+def _fields(word: str) -> list[str]:
+    """A word after splitting: empty fields made by splitting vanish, as in bash."""
+    if SPLIT not in word:
+        return [word]
+    return [part for part in word.split(SPLIT) if part]
+
+
+def _double_quoted(raw: str) -> list[bool]:
+    """Per character of a word as written, whether it is inside double quotes."""
+    inside: list[bool] = []
+    double = single = escaped = False
+    for char in raw:
+        inside.append(double)
+        if escaped:
+            escaped = False
+        elif char == "\\" and not single:
+            escaped = True
+        elif char == "'" and not double:
+            single = not single
+        elif char == '"' and not single:
+            double = not double
+    return inside
 
 
 def _children(node: Any) -> list[Any]:

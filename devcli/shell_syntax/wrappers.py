@@ -1,23 +1,32 @@
-"""Commands that run other commands: `sudo rm …`, `xargs rm -rf`, `bash -c '…'`, `find -exec`.
+"""Commands that run other commands: `sudo rm …`, `xargs rm -rf`, `bash -c '…'`, `find -exec`,
+a shell or an interpreter fed code (`bash <<< …`, `python3 -c …`), `eval`, `alias`.
 
-Each wrapper yields the commands it would run, so rules see through any nesting.
+Each wrapper yields the commands it would run, so rules see through any nesting. What cannot
+be known before it runs (a script built from command output, code read from a pipe) becomes
+an opaque command, which the gates treat as unanalysable.
 """
 
 import posixpath
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from devcli.shell_syntax.fallback import rough_commands
+from devcli.shell_syntax.inline_code import code_commands, language_of
+from devcli.shell_syntax.shell_source import count_words
 from devcli.shell_syntax.simple_commands import (
     UNKNOWN,
+    CommandTooLong,
     ShellEnvironment,
     ShellParseError,
     SimpleCommand,
-    parse_commands,
+    opaque_command,
     parse_commands_from,
+    parse_with_functions,
 )
 
 FOUND = "\x01"  # one entry `find` matched: never its start folder itself
 MAX_DEPTH = 6
+MAX_ROUGH_WORDS = 5000  # the rough reader of unparseable commands: linear, about 0.3 s at most
 
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "busybox"})
 PRIVILEGE_COMMANDS = frozenset({"sudo", "doas", "pkexec", "run0", "su", "runuser"})
@@ -156,15 +165,33 @@ _FIND_TESTS = frozenset(
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 
 
+@dataclass
+class Analysis:
+    commands: list[SimpleCommand]  # every command it may run, wrappers unwrapped
+    readable: bool  # False when bashlex could not parse it (a rough reading, or none)
+    defined: dict[str, str] = field(default_factory=dict)  # functions it defines
+
+
+def analyse(command: str, env: ShellEnvironment) -> Analysis:
+    """The commands `command` may run, read in time bounded by its length."""
+    top = SimpleCommand(argv=(UNKNOWN,), cwd=env.cwd, text=command[:200])
+    try:
+        parsed, defined = parse_with_functions(command, env)
+    except CommandTooLong as exc:
+        return Analysis([opaque_command(top, f"it is too long to check ({exc})")], False)
+    except ShellParseError:
+        words = count_words(command)
+        if words > MAX_ROUGH_WORDS:
+            reason = f"it cannot be parsed and is too long to read roughly ({words} words)"
+            return Analysis([opaque_command(top, reason)], False)
+        return Analysis(with_inner_commands(rough_commands(command, env.cwd, env), env), False)
+    return Analysis(with_inner_commands(parsed, env), True, defined)
+
+
 def commands_of(command: str, env: ShellEnvironment) -> tuple[list[SimpleCommand], bool]:
     """Every command it may run, wrappers unwrapped; False when bashlex could not parse it."""
-    try:
-        parsed = parse_commands(command, env)
-        readable = True
-    except ShellParseError:
-        parsed = rough_commands(command, env.cwd, env)
-        readable = False
-    return with_inner_commands(parsed, env), readable
+    analysis = analyse(command, env)
+    return analysis.commands, analysis.readable
 
 
 def with_inner_commands(
@@ -183,7 +210,13 @@ def parse_script(script: str, cwd: str, env: ShellEnvironment) -> list[SimpleCom
     """A command string given to a shell; the rough reading when bashlex cannot parse it."""
     try:
         return parse_commands_from(script, cwd, env)
+    except CommandTooLong as exc:
+        top = SimpleCommand(argv=(UNKNOWN,), cwd=cwd, text=script[:200])
+        return [opaque_command(top, f"the script it runs is too long to check ({exc})")]
     except ShellParseError:
+        if count_words(script) > MAX_ROUGH_WORDS:
+            top = SimpleCommand(argv=(UNKNOWN,), cwd=cwd, text=script[:200])
+            return [opaque_command(top, "the script it runs cannot be parsed")]
         return rough_commands(script, cwd, env)
 
 
@@ -210,8 +243,16 @@ def inner_commands(command: SimpleCommand, env: ShellEnvironment) -> list[Simple
         return _flock(command, args, env)
     if program in SHELLS:
         return _shell(command, args, env)
+    language = language_of(program)
+    if language is not None:
+        return _interpreter(command, args, language, env)
     if program == "eval":
         return _script(command, " ".join(args), env, "eval")
+    if program == "alias":
+        return _alias(command, args, env)
+    if program == "shopt" and "-s" in args and "expand_aliases" in args:
+        reason = "it turns alias expansion on, after which a command may not be what it reads"
+        return [opaque_command(command, reason)]
     if program == "trap" and args and not args[0].startswith("-"):
         return _script(command, args[0], env, "trap")
     if program == "watch":
@@ -262,6 +303,9 @@ def _run(parent: SimpleCommand, argv: Sequence[str], via: str) -> list[SimpleCom
 def _script(
     parent: SimpleCommand, script: str, env: ShellEnvironment, via: str
 ) -> list[SimpleCommand]:
+    if UNKNOWN in script:
+        # The script is text built when it runs: bash reads it again as commands.
+        return [opaque_command(parent, f"`{via}` runs text that is only known when it runs", via)]
     inner = parse_script(script, parent.cwd, env)
     return [
         SimpleCommand(
@@ -280,7 +324,7 @@ def _script(
 def _shell(parent: SimpleCommand, args: list[str], env: ShellEnvironment) -> list[SimpleCommand]:
     if parent.program == "busybox":
         return _run(parent, args, "busybox") if args and args[0] not in SHELLS else []
-    takes_string = False
+    takes_string = reads_stdin = False
     index = 0
     while index < len(args):
         arg = args[index]
@@ -292,6 +336,7 @@ def _shell(parent: SimpleCommand, args: list[str], env: ShellEnvironment) -> lis
             break
         if arg.startswith("-") and len(arg) > 1 and not arg.startswith("--"):
             takes_string = takes_string or "c" in arg[1:]
+            reads_stdin = reads_stdin or "s" in arg[1:]
             index += 1
             continue
         if arg.startswith("--"):
@@ -300,7 +345,88 @@ def _shell(parent: SimpleCommand, args: list[str], env: ShellEnvironment) -> lis
         break
     if takes_string and index < len(args):
         return _script(parent, args[index], env, f"{parent.program} -c")
+    if not reads_stdin and index < len(args) and args[index] != "-":
+        return []  # a script file: see session_scripts
+    return _fed_program(parent, env, None)
+
+
+def _fed_program(
+    parent: SimpleCommand, env: ShellEnvironment, language: str | None
+) -> list[SimpleCommand]:
+    """A shell or interpreter that reads its program from stdin."""
+    fed = parent.stdin_text
+    if fed is not None:
+        if language is not None:
+            return code_commands(parent, fed, language)
+        return _script(parent, fed, env, f"{parent.program} <<")
+    if any(r.operator in ("<<", "<<-", "<<<") for r in parent.redirects):
+        return [opaque_command(parent, "it reads a program from a here-document")]
+    if parent.piped_from:
+        return [opaque_command(parent, f"`{parent.program}` runs what a pipe feeds it")]
     return []
+
+
+# Options after which an interpreter takes its code: the next word, or the rest of the word.
+_CODE_OPTIONS = {
+    "python": ("-c",),
+    "perl": ("-e", "-E"),
+    "ruby": ("-e",),
+    "node": ("-e", "--eval", "-p", "--print"),
+    "php": ("-r",),
+}
+# Short options whose value follows (in the same word or the next): a cluster ends there.
+_VALUED_LETTERS = frozenset("WXmMIxiCrd0lF")
+_VALUED_WORDS = frozenset({"-W", "-X", "-I", "-M", "-r", "--require", "-C", "-d", "-x"})
+
+
+def _inline_code(arg: str, next_word: str | None, letters: str) -> str | None:
+    """The code a cluster of short options (`-Bc`, `-lne`, `-e'print 1'`) passes, if any."""
+    if not arg.startswith("-") or arg.startswith("--"):
+        return None
+    cluster = arg[1:]
+    for position, letter in enumerate(cluster):
+        if letter in letters:
+            attached = cluster[position + 1 :]
+            return attached or next_word
+        if letter in _VALUED_LETTERS or not letter.isalpha():
+            return None
+    return None
+
+
+def _interpreter(
+    parent: SimpleCommand, args: list[str], language: str, env: ShellEnvironment
+) -> list[SimpleCommand]:
+    """Inline code (`python3 -c`, `perl -e`) or a program fed on stdin; a module (`-m`) or a
+    script file is not read here."""
+    options = _CODE_OPTIONS[language]
+    letters = "".join(option[1] for option in options if not option.startswith("--"))
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        next_word = args[index + 1] if index + 1 < len(args) else None
+        if arg in options:
+            return code_commands(parent, next_word or "", language)
+        code = _inline_code(arg, next_word, letters)
+        if code is not None:
+            return code_commands(parent, code, language)
+        if arg.startswith("-m") and language == "python":
+            return []  # a module
+        if arg == "-":
+            break
+        if arg == "--" or not arg.startswith("-"):
+            return []  # a script file: see session_scripts
+        index += 2 if arg in _VALUED_WORDS else 1
+    return _fed_program(parent, env, language)
+
+
+def _alias(parent: SimpleCommand, args: list[str], env: ShellEnvironment) -> list[SimpleCommand]:
+    """`alias name=value`: the value is what would run in its place, checked now."""
+    found: list[SimpleCommand] = []
+    for arg in args:
+        name, equals, value = arg.partition("=")
+        if equals and name and not name.startswith("-"):
+            found += _script(parent, value, env, f"alias {name}")
+    return found
 
 
 def _su(parent: SimpleCommand, args: list[str], env: ShellEnvironment) -> list[SimpleCommand]:

@@ -44,8 +44,16 @@ def is_plain_input(args: BashArgs) -> bool:
     return args.is_input == "true" and (not args.command.strip() or args.command in CONTROL_KEYS)
 
 
+# bashlex's time grows faster than the command's length: past these, the count is not taken.
+_MAX_COUNTED_CHARS = 100_000
+_MAX_COUNTED_WORDS = 1500
+
+
 def count_top_level_commands(command: str) -> int:
-    """How many commands separated by newlines; 1 when bashlex cannot tell (heredocs)."""
+    """How many commands separated by newlines; 1 when bashlex cannot tell (heredocs) or the
+    command is too long to parse quickly."""
+    if len(command) > _MAX_COUNTED_CHARS or len(command.split()) > _MAX_COUNTED_WORDS:
+        return 1
     try:
         return len(bashlex.parse(command))
     except Exception:  # bashlex raises several unrelated types on shapes it does not know

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from devcli.tools import pending_writes
 from devcli.tools.base import Consent, ConsentKind, Tool, ToolArgs, ToolResult
 from devcli.tools.file_store import DiskFiles, FileStore
 from devcli.tools.sandboxing import ToolSandbox
@@ -74,6 +75,7 @@ class EditorTool(Tool[EditorArgs]):
     ) -> None:
         self.root = cwd
         self.sandbox = sandbox
+        pending_writes.sweep()  # temporary files of writes a killed devcli left behind
         # File contents go through the store; directories and existence are looked up on disk.
         self.files: FileStore = files or DiskFiles()
         # Per file, what the store kept before each edit; None means the file did not exist.

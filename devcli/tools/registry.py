@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from devcli import json_nesting
 from devcli.config import ConfigError, Settings
 from devcli.events import ToolCall
 from devcli.tool_schema import ToolSchema
@@ -55,6 +56,11 @@ class ToolBox:
         names = enabled_tools(list(factories), settings.tools)
         return cls((factories[name]() for name in names), sandbox)
 
+    @property
+    def sandboxed(self) -> bool:
+        """The shell runs in a sandbox that confines its writes."""
+        return self.sandbox is not None
+
     def environment_note(self) -> str:
         """What the sandbox lets commands do, for the system prompt ("" without one)."""
         return self.sandbox.prompt_line() if self.sandbox is not None else ""
@@ -94,9 +100,13 @@ class ToolBox:
 
 def _json_problem(name: str, raw: str) -> str:
     try:
-        json.loads(raw)
+        if raw == json_nesting.TOO_DEEP_TEXT:
+            raise json_nesting.TooDeep
+        json_nesting.loads(raw)
     except json.JSONDecodeError as exc:
         detail = f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+    except json_nesting.TooDeep as exc:
+        detail = str(exc)
     else:
         detail = "it is not a JSON object"
     return (

@@ -3,10 +3,11 @@
 import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel
+
+from devcli.tools import pending_writes
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _SNIFF_BYTES = 8192
@@ -64,11 +65,18 @@ def dominant_newline(text: str) -> str:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file and a rename: a crash leaves the old or the new file."""
+    """Write through a temporary file and a rename: a crash leaves the old or the new file,
+    and the next devcli to start removes the temporary file (see pending_writes)."""
     mode: int | None = None
     with contextlib.suppress(FileNotFoundError):
         mode = stat.S_IMODE(path.stat().st_mode)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temporary = pending_writes.temporary_for(path)
+    entry = pending_writes.note(temporary)
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        pending_writes.forget(entry)
+        raise
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -85,6 +93,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    finally:
+        pending_writes.forget(entry)
 
 
 def write_text_file(path: Path, text: str, encoding: str) -> None:

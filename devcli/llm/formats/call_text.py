@@ -3,11 +3,13 @@ on braces inside strings, turning argument text into a call (with a repaired id)
 that open a call, and the streamer that holds back what may be the start of one."""
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from devcli import json_nesting
 from devcli.events import ToolCall
 from devcli.ids import is_valid_tool_call_id, new_tool_call_id
 
@@ -18,7 +20,7 @@ HERMES_CLOSER = "</tool_call>"
 PYTHON_TAG = "<|python_tag|>"  # Llama 3.x, before a JSON call
 CALL_OPENERS = (MISTRAL_OPENER, OPENHANDS_OPENER, HERMES_OPENER, PYTHON_TAG)
 
-_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"\s*")
 
 
 class ParsedTurn(BaseModel):
@@ -31,17 +33,17 @@ class ParsedTurn(BaseModel):
 
 
 def skip_space(text: str, start: int) -> int:
-    while start < len(text) and text[start].isspace():
-        start += 1
-    return start
+    found = _SPACE.match(text, start)
+    return found.end() if found is not None else start
 
 
 def decode_value_at(text: str, start: int) -> tuple[Any, int] | None:
-    """The JSON value starting at `start` (after any whitespace) and the index just past it."""
+    """The JSON value starting at `start` (after any whitespace) and the index just past it;
+    None when there is none, or when it nests deeper than json_nesting allows."""
     start = skip_space(text, start)
     try:
-        return _DECODER.raw_decode(text, start)
-    except json.JSONDecodeError:
+        return json_nesting.decode_at(text, start)
+    except ValueError:  # not JSON, or too deep
         return None
 
 
@@ -49,8 +51,8 @@ def unwrap_arguments(value: Any) -> Any:
     """Arguments sent as a JSON string holding an object are read as that object."""
     if isinstance(value, str):
         try:
-            inner = json.loads(value)
-        except json.JSONDecodeError:
+            inner = json_nesting.loads(value)
+        except ValueError:  # not JSON, or too deep
             return value
         if isinstance(inner, dict):
             return inner
@@ -64,15 +66,25 @@ def make_tool_call(
     `raw_arguments` (the model is told, and it never reaches a server's history)."""
     call_id = call_id if call_id and is_valid_tool_call_id(call_id) else new_tool_call_id()
     if isinstance(arguments, dict):
+        if json_nesting.value_exceeds(arguments):
+            return ToolCall(id=call_id, name=name, raw_arguments=_as_text(arguments))
         return ToolCall(id=call_id, name=name, arguments=arguments)
     text = (arguments or "").strip() or "{}"
     try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError:
+        parsed = json_nesting.loads(text)
+    except ValueError:  # not JSON, or nested too deeply
         return ToolCall(id=call_id, name=name, raw_arguments=text)
     if not isinstance(parsed, dict):
         return ToolCall(id=call_id, name=name, raw_arguments=text)
     return ToolCall(id=call_id, name=name, arguments=parsed)
+
+
+def _as_text(arguments: dict[str, Any]) -> str:
+    """Arguments refused for their nesting, kept as text for the record."""
+    try:
+        return json.dumps(arguments, ensure_ascii=False)
+    except (RecursionError, ValueError, TypeError):
+        return json_nesting.TOO_DEEP_TEXT
 
 
 class HeldBackText:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from devcli import json_nesting
 from devcli.events import ToolCall
 from devcli.llm.backend import Role
 from devcli.llm.formats.call_text import ParsedTurn, make_tool_call
@@ -68,8 +69,8 @@ def _typed_value(text: str, spec: Any) -> Any:
         return stripped.lower() == "true"
     if kinds & {"array", "object"}:
         try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
+            return json_nesting.loads(stripped)
+        except ValueError:  # not JSON, or too deep: the tool's validation reports it
             pass
     return text
 
