@@ -1,6 +1,5 @@
 """`devcli doctor`: what a run depends on, checked, with a fix for each problem."""
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,6 +29,8 @@ def doctor(
     settings = load_settings_or_exit(cwd, setting_flags)
     report = diagnose(settings, cwd)
     if as_json:
+        import json
+
         print(json.dumps({"ok": not report.problems, **report.model_dump()}, indent=1))
     else:
         _print_table(report)
