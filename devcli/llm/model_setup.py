@@ -33,6 +33,7 @@ from devcli.llm.models import (
     card_for_source,
     parse_model_reference,
 )
+from devcli.llm.prompt_cache import open_prompt_cache
 from devcli.llm.runtime_facts import read_runtime_facts
 from devcli.llm.runtime_guard import RuntimeDecision, decide_runtime
 from devcli.llm.runtime_verdicts import VerdictStore
@@ -196,7 +197,8 @@ def build_local_backend(settings: Settings, download: bool = True) -> LocalBacke
     for warning in warnings:
         notice(f"warning: {warning}")
     label = f"{card.title} ({path.name})" if card is not None else path.name
-    apply_repack(choose_runtime(plan, settings).repack)
+    decision = choose_runtime(plan, settings)
+    apply_repack(decision.repack)
     llama, _seconds = load_llama(plan, label)
     try:
         chat_format = choose_chat_format(settings, card, path, llama)
@@ -212,4 +214,5 @@ def build_local_backend(settings: Settings, download: bool = True) -> LocalBacke
         max_tokens=settings.max_tokens,
         force_tool_call=settings.tool_choice == "required",
         system_prompt=system_prompt,
+        prompt_cache=open_prompt_cache(settings, plan, decision.repack, label),
     )
