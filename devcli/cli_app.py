@@ -126,6 +126,15 @@ ToolChoiceOption = Annotated[
         "call, enforced by a grammar on local models).",
     ),
 ]
+PromptCacheOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--prompt-cache/--no-prompt-cache",
+        help="Keep local models' prompt state on disk, so the next run (or --continue) "
+        "evaluates only what is new [on].",
+        show_default=False,
+    ),
+]
 VerboseOption = Annotated[
     bool | None, typer.Option("--verbose", help="Show the model runtime's own log.")
 ]
@@ -167,6 +176,7 @@ SETTING_OPTIONS = (
     "dangerously_skip_gates",
     "commit",
     "verbose",
+    "prompt_cache",
 )
 
 
@@ -203,6 +213,7 @@ def root(
     dangerously_skip_gates: SkipGatesOption = None,
     tool_choice: ToolChoiceOption = None,
     verbose: VerboseOption = None,
+    prompt_cache: PromptCacheOption = None,
     replay: ReplayOption = None,
     no_color: NoColorOption = False,
 ) -> None:

@@ -39,6 +39,7 @@ from devcli.events import SessionWriter
 from devcli.exit_codes import ExitCode
 from devcli.llm.base import Backend, BackendStartError
 from devcli.llm.factory import ModelUnavailable
+from devcli.llm.prompt_cache_figures import last_restore_text
 from devcli.safety.redaction import Redactor, secret_values
 from devcli.sessions import ResumedSession
 from devcli.tools.bash import BashTool
@@ -315,6 +316,9 @@ class InteractiveSession:
         ]
         if self.renderer.tokens_per_second:
             rows.append(("speed", f"{self.renderer.tokens_per_second:.1f} tokens/s"))
+        restored = last_restore_text(self._agent.events) if self._agent is not None else None
+        if restored:
+            rows.append(("prompt cache", restored))
         rows += [
             ("session file", str(self.session_file) if self._writer else "none yet"),
             ("workspace", str(self.workspace)),

@@ -21,6 +21,7 @@ from devcli.cli_app import (
     MaxStepsOption,
     ModelOption,
     OutputOption,
+    PromptCacheOption,
     ProviderOption,
     ReasoningOption,
     SeedOption,
@@ -146,6 +147,7 @@ def run(
     commit: CommitOption = None,
     tool_choice: ToolChoiceOption = None,
     verbose: VerboseOption = None,
+    prompt_cache: PromptCacheOption = None,
 ) -> None:
     """Work on one task without asking questions, for scripts and CI."""
     from devcli.config import ConfigError
@@ -173,7 +175,14 @@ def run(
         images=image or [],
         resume=previous,
     )
-    raise typer.Exit(guarded(lambda: run_headless(backend, request)))
+
+    def run_then_close() -> int:
+        try:
+            return run_headless(backend, request)
+        finally:
+            backend.close()  # a local model saves the conversation's state for --continue
+
+    raise typer.Exit(guarded(run_then_close))
 
 
 @app.command(epilog=EXIT_CODE_HELP)

@@ -38,6 +38,7 @@ from devcli.llm.kv_state import (
 )
 from devcli.llm.model_download import human_size
 from devcli.llm.model_loading import LoadPlan, available_memory
+from devcli.llm.prompt_cache_figures import describe_restore
 from devcli.llm.prompt_cache_store import (
     CachedEntry,
     CacheKey,
@@ -56,8 +57,10 @@ from devcli.paths import cache_dir
 
 # A prompt shorter than this is evaluated about as fast as its state is read back.
 MIN_SAVED_TOKENS = 128
-# A restore must spare at least this many tokens over what the context already holds.
+# A restore must spare at least this many tokens over what the context already holds, and
+# at least this share of the tokens it reads (reading a state costs in proportion to its size).
 MIN_RESTORE_GAIN = 32
+MIN_RESTORE_SHARE = 0.25
 
 Notice = Callable[[str], None]
 # An assistant turn as the local backend knows it: its text and the ids of its calls.
@@ -69,21 +72,6 @@ class Restored(BaseModel):
     seconds: float
     kind: EntryKind
     saved_seconds: float | None = None  # what evaluating them took when the entry was saved
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 0.1:
-        return f"{max(seconds * 1000, 1):.0f} ms"
-    return f"{seconds:.1f} s"
-
-
-def describe_restore(tokens: int, seconds: float, saved_seconds: float | None = None) -> str:
-    """"3,120 prompt tokens restored from cache in 0.3 s", with what evaluating them took
-    when it is known."""
-    text = f"{tokens:,} prompt tokens restored from cache in {_duration(seconds)}"
-    if saved_seconds is not None and saved_seconds > seconds:
-        text += f" (evaluating them took {_duration(saved_seconds)})"
-    return text
 
 
 def turn_digest(key: TurnKey) -> str:
@@ -156,7 +144,13 @@ class PromptCache:
         entries, problems = self.store.entries(self.key.digest())
         for problem in problems:
             self._discard(problem.path, problem.reason)
-        return entries
+        usable = []
+        for entry in entries:
+            if entry.header.key != self.key:
+                self._discard(entry.path, "saved for another model file, runtime or context")
+            else:
+                usable.append(entry)
+        return usable
 
     def _discard(self, path: Path, reason: str) -> None:
         self.store.remove(path)
@@ -165,7 +159,8 @@ class PromptCache:
 
     def restore(self, llama: Any, prompt: Sequence[int]) -> Restored | None:
         """Restores the saved state sharing the longest prefix with `prompt`, when it spares
-        evaluating at least MIN_RESTORE_GAIN more tokens than the context already holds."""
+        evaluating at least MIN_RESTORE_GAIN more tokens than the context already holds and
+        MIN_RESTORE_SHARE of the tokens the file holds."""
         limit = len(prompt) - 1  # llama.cpp must evaluate at least one token to sample
         current = min(common_prefix_length(evaluated_tokens(llama), prompt), limit)
         ranked = sorted(
@@ -179,6 +174,8 @@ class PromptCache:
         for usable, _size, entry in ranked:
             if usable < current + MIN_RESTORE_GAIN:
                 return None
+            if usable < MIN_RESTORE_SHARE * entry.header.n_tokens:
+                continue
             started = time.perf_counter()
             load = partial(restore_state, llama, entry.tokens, keep=usable)
             try:

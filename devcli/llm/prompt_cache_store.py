@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +32,7 @@ from devcli.events import utc_now
 FORMAT_VERSION = 1
 MAGIC = b"devcliKV"
 SUFFIX = ".kvstate"
-_FIXED = struct.Struct("<8sII")  # magic, format version, header length
+_FIXED = struct.Struct("<8sIII")  # magic, format version, header length, header crc32
 _MAX_HEADER = 64 * 1024 * 1024
 _STALE_TEMP_SECONDS = 3600.0
 T = TypeVar("T")
@@ -157,7 +157,7 @@ class PromptCacheStore:
                 fixed = handle.read(_FIXED.size)
                 if len(fixed) < _FIXED.size:
                     raise EntryProblem(path, "truncated (no header)")
-                magic, version, header_length = _FIXED.unpack(fixed)
+                magic, version, header_length, header_crc = _FIXED.unpack(fixed)
                 if magic != MAGIC:
                     raise EntryProblem(path, "not a devcli prompt cache file")
                 if version != FORMAT_VERSION:
@@ -167,6 +167,8 @@ class PromptCacheStore:
                 raw = handle.read(header_length)
                 if len(raw) < header_length:
                     raise EntryProblem(path, "truncated header")
+                if zlib.crc32(raw) != header_crc:
+                    raise EntryProblem(path, "corrupt header")
                 try:
                     header = EntryHeader.model_validate_json(raw)
                 except ValidationError as exc:
@@ -246,7 +248,10 @@ class PromptCacheStore:
         handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=SUFFIX)
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(_FIXED.pack(MAGIC, FORMAT_VERSION, len(header_bytes)))
+                fixed = _FIXED.pack(
+                    MAGIC, FORMAT_VERSION, len(header_bytes), zlib.crc32(header_bytes)
+                )
+                out.write(fixed)
                 out.write(header_bytes)
                 out.write(tokens_bytes(tokens))
                 out.write(memoryview(state).cast("B"))
@@ -299,7 +304,8 @@ class PromptCacheStore:
         return removed
 
     def clear(self) -> tuple[int, int]:
-        """Deletes every entry; returns how many files and bytes went."""
+        """Deletes every entry (and any temporary file); returns how many entries and bytes
+        went."""
         count = freed = 0
         try:
             listing = list(self.root.iterdir())
@@ -313,8 +319,9 @@ class PromptCacheStore:
                 path.unlink()
             except OSError:
                 continue
-            count += 1
-            freed += size if not path.name.startswith(".") else 0
+            if not path.name.startswith("."):
+                count += 1
+                freed += size
         return count, freed
 
     def summary(self, enabled: bool) -> PromptCacheSummary:
@@ -327,7 +334,3 @@ class PromptCacheStore:
             max_bytes=self.max_bytes,
             unreadable=len(problems),
         )
-
-
-def iter_newest_first(entries: Sequence[CachedEntry]) -> Iterator[CachedEntry]:
-    yield from sorted(entries, key=lambda entry: entry.last_used, reverse=True)
