@@ -13,7 +13,12 @@ from typing import Any
 
 import pytest
 
-from devcli.events import AssistantTurn, read_session_file
+from devcli.config import Settings
+from devcli.doctor.cache_checks import check_prompt_cache
+from devcli.doctor.report import Report, Status
+from devcli.events import AssistantTurn, Event, Usage, read_session_file
+from devcli.llm.prompt_cache import prompt_cache_summary
+from devcli.llm.prompt_cache_figures import last_restore_text
 from devcli.llm.prompt_cache_store import (
     CachedEntry,
     EntryKind,
@@ -260,6 +265,7 @@ def test_cache_list_and_clear(git_repo: Path, tekken: Path, cache: Path) -> None
     assert any(line.startswith("prefix") and "tiny-tekken.gguf" in line for line in lines)
     assert any(line.startswith("conversation") for line in lines)
     assert lines[-1].startswith("2 saved states") and str(cache) in lines[-1]
+    assert prompt_cache_summary(Settings()).entries == 2
     cleared = run_devcli("cache", "clear", "--cwd", str(git_repo))
     assert cleared.stdout.startswith("Removed 2 saved states")
     assert entries(cache) == []
@@ -296,3 +302,33 @@ def test_smollm2_replies_identically_with_and_without_the_cache(
     other_warm, other = reply(OTHER_TASK)
     assert 0 < other["prompt_tokens_restored"] < other["prompt_tokens"] - 1
     assert other_warm == other_plain
+
+
+def test_the_summary_and_doctor_say_where_the_cache_is(cache: Path) -> None:
+    report = Report()
+    check_prompt_cache(report, Settings())
+    [line] = report.checks
+    assert line.status is Status.OK
+    assert "0 saved prompt states" in line.detail and str(cache) in line.detail
+    cache.mkdir(parents=True)
+    (cache / "0123456789abcdef-prefix-0.kvstate").write_bytes(b"not a state")
+    summary = prompt_cache_summary(Settings(prompt_cache_max_gb=2))
+    assert (summary.location, summary.entries, summary.unreadable) == (cache, 0, 1)
+    assert summary.max_bytes == 2_000_000_000
+    report = Report()
+    check_prompt_cache(report, Settings())
+    assert report.checks[0].status is Status.WARNING
+    assert report.checks[0].fix == "devcli cache clear"
+    report = Report()
+    check_prompt_cache(report, Settings(prompt_cache=False))
+    assert report.checks[0].detail.startswith("off")
+
+
+def test_status_names_the_latest_restore() -> None:
+    restored = Usage(prompt_tokens=3200, prompt_restored=3120, restore_seconds=0.3)
+    events: list[Event] = [
+        AssistantTurn(usage=restored),
+        AssistantTurn(usage=Usage(prompt_tokens=3300, prompt_restored=0)),
+    ]
+    assert last_restore_text(events) == "3,120 prompt tokens restored from cache in 0.3 s"
+    assert last_restore_text(events[1:]) is None
