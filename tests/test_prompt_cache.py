@@ -5,8 +5,10 @@ evaluated and restored from `--output json`, which takes them from llama.cpp's p
 Each test has a prompt cache folder of its own (the probe verdicts are kept per module)."""
 
 import json
+import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from devcli.llm.prompt_cache_store import (
 )
 from tests.support.cli import run_devcli
 from tests.support.llm_files import smollm2_gguf, write_tiny_tekken_gguf
+from tests.support.tmux import TMUX, Pane
 
 TASK = "List the files in this repository."
 OTHER_TASK = "Count the lines of every file."
@@ -332,3 +335,43 @@ def test_status_names_the_latest_restore() -> None:
     ]
     assert last_restore_text(events) == "3,120 prompt tokens restored from cache in 0.3 s"
     assert last_restore_text(events[1:]) is None
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_leaving_the_repl_saves_and_resume_restores(
+    cache: Path, git_repo: Path, tekken: Path, pane: Pane
+) -> None:
+    settings = f"DEVCLI_CACHE_DIR={cache.parent} DEVCLI_MAX_TOKENS=8 DEVCLI_TOOLS=think,finish"
+    devcli = f"{settings} {sys.executable} -m devcli --model {tekken} --temperature 0"
+    pane.start(
+        f'cd {git_repo} && {devcli}; echo "[first exited with $?]"; '
+        f'{devcli}; echo "[second exited with $?]"; sleep 600'
+    )
+    replied = re.compile(r"[1-9]\d* steps · approval ask")
+    pane.wait_for("0 steps · approval ask")
+    pane.type("Say something.")
+    pane.press("Enter")
+    pane.wait_for(lambda screen: bool(replied.search(screen)))
+    pane.type("/exit")
+    pane.press("Enter")
+    screen = pane.wait_for("[first exited with 0]")
+    assert entries(cache, EntryKind.CONVERSATION)  # saved when the person left
+
+    start = screen.index("[first exited with 0]")
+    pane.wait_for("0 steps · approval ask", after=start)
+    pane.type("/resume")
+    pane.press("Enter")
+    pane.wait_for("Resumed session", after=start)
+    pane.type("Go on.")
+    pane.press("Enter")
+    screen = pane.wait_for("prompt tokens restored from cache in", after=start)
+    asked = len(pane.wait_for(lambda s: bool(replied.search(s[start:]))))
+    pane.type("/status")
+    pane.press("Enter")
+    screen = pane.wait_for("restored from cache in", after=asked)
+    status = screen[asked:]
+    assert re.search(r"prompt cache\s+[\d,]+ prompt tokens restored from cache in", status), status
+    pane.type("/exit")
+    pane.press("Enter")
+    screen = pane.wait_for("[second exited with 0]")
+    assert "Traceback" not in screen

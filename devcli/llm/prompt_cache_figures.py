@@ -25,7 +25,7 @@ def prompt_cache_figures(turns: Sequence[AssistantTurn]) -> dict[str, Any]:
 def _duration(seconds: float) -> str:
     if seconds < 0.1:
         return f"{max(seconds * 1000, 1):.0f} ms"
-    return f"{seconds:.1f} s"
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
 def describe_restore(tokens: int, seconds: float, saved_seconds: float | None = None) -> str:

@@ -145,6 +145,9 @@ class PromptCacheStore:
     def __init__(self, root: Path, max_bytes: int) -> None:
         self.root = root
         self.max_bytes = max_bytes
+        # Entries read before, by file and (size, modification time): a lookup before every
+        # turn then reads only files that are new or were touched since.
+        self._known: dict[Path, tuple[tuple[int, int], CachedEntry]] = {}
 
     # -- reading -----------------------------------------------------------------------
 
@@ -208,9 +211,19 @@ class PromptCacheStore:
         problems: list[EntryProblem] = []
         for path in self.files(key_digest):
             try:
-                found.append(self.read_entry(path))
+                stat = path.stat()
+                signature = (stat.st_size, stat.st_mtime_ns)
+                known = self._known.get(path)
+                if known is not None and known[0] == signature:
+                    found.append(known[1])
+                    continue
+                entry = self.read_entry(path)
+                self._known[path] = (signature, entry)
+                found.append(entry)
+            except FileNotFoundError:
+                continue  # evicted meanwhile
             except EntryProblem as problem:
-                if path.exists():  # a file evicted meanwhile is no problem
+                if path.exists():
                     problems.append(problem)
         return found, problems
 
