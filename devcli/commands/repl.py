@@ -37,7 +37,7 @@ from devcli.commands.run import load_settings_or_exit
 from devcli.config import ConfigError, Settings
 from devcli.events import SessionWriter
 from devcli.exit_codes import ExitCode
-from devcli.llm.base import Backend, BackendStartError
+from devcli.llm.base import Backend, BackendError, BackendStartError
 from devcli.llm.factory import ModelUnavailable
 from devcli.llm.prompt_cache_figures import last_restore_text
 from devcli.safety.redaction import Redactor, secret_values
@@ -292,7 +292,13 @@ class InteractiveSession:
             return stats
         seen = len(self._agent.events)
         if self._context_cache is None or self._context_cache[0] != seen:
-            self._context_cache = (seen, self._agent.current_prompt_tokens())
+            try:
+                counted = self._agent.current_prompt_tokens()
+            except BackendError:
+                # mistral-common writes no prompt that ends with the model's reply (a resumed
+                # session that ended with one): the next message makes it countable again.
+                counted = 0
+            self._context_cache = (seen, counted)
         return stats.model_copy(update={"context_used": self._context_cache[1]})
 
     def status_rows(self) -> list[tuple[str, str]]:
