@@ -119,7 +119,9 @@ class Bench:
         turns.write_text("".join(json.dumps(t) + "\n" for t in replay_turns(self.name, steps)))
         command = [sys.executable, "-m", "devcli", "replay", str(turns), "--cwd", str(self.repo)]
         command += ["--task", TASK, "--max-steps", str(steps)]
-        subprocess.run(command, env=self.env, capture_output=True, text=True, check=True)
+        done = subprocess.run(command, env=self.env, capture_output=True, text=True, check=False)
+        if done.returncode not in (0, 3):  # 3: the step limit, as recorded turns never finish
+            raise SystemExit(f"devcli replay failed ({done.returncode}):\n{done.stderr[-2000:]}")
 
 
 def row(label: str, summary: dict[str, Any], state: int | None = None) -> str:

@@ -221,7 +221,11 @@ class LocalBackend:
             prompt_seconds=(first_at or finished) - started,
             generated_tokens=len(generated),
             generation_seconds=finished - (first_at or finished),
-            prompt_restored=restored.tokens if restored is not None else 0,
+            # What generation really reused of it (a model whose cache cannot be cut to the
+            # prompt's length evaluates everything again).
+            prompt_restored=(
+                min(restored.tokens, len(prompt) - int(perf.n_p_eval)) if restored else 0
+            ),
             restore_seconds=restored.seconds if restored is not None else 0.0,
         )
         return generated, reader.finish()
