@@ -67,6 +67,14 @@ class Settings(BaseModel):
     dangerously_skip_gates: bool = False
     commit: bool = False
     tools: list[str] | None = None
+    # MCP servers, by name: each table is checked by devcli.mcp.server_config.
+    mcp_servers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Folders whose `.devcli.toml` may start MCP servers without asking (user config only).
+    trusted_projects: list[str] = Field(default_factory=list)
+
+
+# Settings a repository's own `.devcli.toml` may not give itself.
+USER_ONLY_SETTINGS = ("trusted_projects",)
 
 
 def user_config_path() -> Path:
@@ -74,7 +82,11 @@ def user_config_path() -> Path:
     return Path(base) / "devcli" / "config.toml"
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def project_config_path(workspace: Path) -> Path:
+    return workspace / ".devcli.toml"
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
@@ -92,7 +104,7 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         if field.annotation is bool:
             values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
-        elif name == "tools":
+        elif name in ("tools", "trusted_projects"):
             values[name] = [part.strip() for part in raw.split(",") if part.strip()]
         else:
             values[name] = raw
@@ -104,14 +116,25 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
+    project_file = project_config_path(workspace)
+    project = read_config_file(project_file)
+    for name in USER_ONLY_SETTINGS:
+        if name in project:
+            raise ConfigError(
+                f"{project_file}: setting `{name}` is read from {user_config_path()} only"
+            )
     layers: list[tuple[str, dict[str, Any]]] = [
-        (str(user_config_path()), _read_toml(user_config_path())),
-        (str(workspace / ".devcli.toml"), _read_toml(workspace / ".devcli.toml")),
+        (str(user_config_path()), read_config_file(user_config_path())),
+        (str(project_file), project),
         ("DEVCLI_* variables", _from_environment(os.environ if environ is None else environ)),
         ("command-line flags", {k: v for k, v in (overrides or {}).items() if v is not None}),
     ]
     merged: dict[str, Any] = {}
     for source, values in layers:
+        servers = values.get("mcp_servers")
+        if isinstance(servers, dict) and isinstance(merged.get("mcp_servers"), dict):
+            # A later file adds servers, or replaces one of the same name; it never drops others.
+            values = {**values, "mcp_servers": {**merged["mcp_servers"], **servers}}
         merged.update(values)
         try:
             Settings.model_validate(merged)

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from devcli.agent.assembly import build_condenser, build_hooks, build_toolbox
+from devcli.agent.assembly import (
+    attach_mcp_tools,
+    build_condenser,
+    build_hooks,
+    build_toolbox,
+    session_secrets,
+)
 from devcli.agent.loop import EventSink, Mode, Outcome
 from devcli.agent.session_start import open_conversation
 from devcli.config import ConfigError, Settings
@@ -62,6 +68,10 @@ def _print_jsonl(event: Event) -> None:
     print(event_to_json(event), flush=True)
 
 
+def _print_notice(message: str) -> None:
+    print(f"devcli: {message}", file=sys.stderr, flush=True)
+
+
 def run_headless(backend: Backend, request: RunRequest) -> int:
     resumed = load_for_resume(request.resume) if request.resume else None
     images = [str(path.resolve()) for path in request.images]
@@ -80,6 +90,12 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
     except ConfigError as exc:
         print(f"devcli: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE)
+    try:
+        attach_mcp_tools(toolbox, settings, request.cwd, _print_notice)
+    except ConfigError as exc:
+        toolbox.close()
+        print(f"devcli: {exc}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     outputs: list[EventSink] = []
     if request.output is OutputFormat.JSONL:
         outputs.append(_print_jsonl)
@@ -88,7 +104,7 @@ def run_headless(backend: Backend, request: RunRequest) -> int:
         renderer = text_renderer(sys.stdout, request.cwd, backend, settings)
         outputs.append(renderer)
     # Secrets never reach the session file, the terminal or JSON output.
-    redactor = Redactor(secret_values(os.environ, [settings.api_key]))
+    redactor = Redactor(secret_values(os.environ, session_secrets(settings)))
     conversation = open_conversation(
         settings=settings,
         workspace=request.cwd,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("llama_cpp", "openai", "mistral_common", "rich.markdown", "git", "prompt_toolkit")
+HEAVY = ("llama_cpp", "openai", "mistral_common", "rich.markdown", "git", "prompt_toolkit", "acp")
 
 _PROBE = """
 import json, sys
@@ -41,7 +41,9 @@ def probe(*args: str) -> tuple[dict[str, object], str]:
     return report, result.stdout
 
 
-@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["init", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["run", "--help"], ["init", "--help"], ["acp", "--help"]]
+)
 def test_help_imports_nothing_heavy(args: list[str]) -> None:
     report, shown = probe(*args)
     assert report["code"] == 0

@@ -115,6 +115,8 @@ class ApprovalHook:
         self.allowed_scopes: set[str] = set()
 
     def before(self, call: ToolCall, tool: Tool[Any], args: ToolArgs) -> Refusal | None:
+        if tool.runs_without_approval:
+            return None
         request = self.request_for(call, args.model_dump())
         if request is None or request.scope_label in self.allowed_scopes:
             return None

@@ -2,7 +2,9 @@
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devcli.agent.approval import ApprovalHook, ApprovalMode, ApprovalPrompt, default_mode
 from devcli.agent.budget import PromptMeter, context_window
@@ -15,6 +17,9 @@ from devcli.llm.base import Backend
 from devcli.safety.gate_context import repository_root
 from devcli.safety.hooks import CheckpointHook, ConfinementHook, GateHook
 from devcli.tools.registry import ToolBox
+
+if TYPE_CHECKING:
+    from devcli.mcp.toolset import McpToolset
 
 # Windows this small get the short system prompt and tool descriptions.
 COMPACT_PROMPT_WINDOW = 8192
@@ -32,6 +37,33 @@ def build_toolbox(
     """`approver`, the person at the REPL, is asked about each commit unless `--commit` or the
     configuration already allows them; with neither, the git tool refuses to commit."""
     return ToolBox.default(workspace, settings, approver)
+
+
+def attach_mcp_tools(
+    toolbox: ToolBox, settings: Settings, workspace: Path, notices: Callable[[str], None]
+) -> "McpToolset | None":
+    """Start the configured MCP servers and offer their tools; None when there are none.
+
+    The MCP stack is imported only here, so a session without servers never loads it.
+    Closing the toolbox stops the servers.
+    """
+    if not settings.mcp_servers:
+        return None
+    from devcli.mcp.toolset import start_toolset
+
+    toolset = start_toolset(settings.mcp_servers, workspace, notices, toolbox.tools)
+    toolbox.extend(toolset.tools, toolset.close)
+    return toolset
+
+
+def session_secrets(settings: Settings) -> list[str | None]:
+    """Configured values to mask in everything devcli writes: the API key, MCP credentials."""
+    secrets: list[str | None] = [settings.api_key]
+    if settings.mcp_servers:
+        from devcli.mcp.server_config import parse_servers, server_secrets
+
+        secrets += server_secrets(parse_servers(settings.mcp_servers).values())
+    return secrets
 
 
 def build_hooks(

@@ -1,5 +1,6 @@
 """The step loop: ask the model for a turn, run its tool calls, record everything as events."""
 
+import threading
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any
@@ -55,6 +56,14 @@ class StopReason(StrEnum):
     REPLY = "reply"  # interactive: the model answered the user and waits
 
 
+class TurnCancelled(BaseException):
+    """Stops the running turn as Ctrl-C does, for front ends without a terminal (ACP).
+
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` on the way (a
+    backend's retries, a tool) mistakes it for a failure of its own.
+    """
+
+
 class Outcome(BaseModel):
     reason: StopReason
     exit_code: ExitCode
@@ -88,6 +97,9 @@ class Agent:
         self.events: list[Event] = []
         self.step = 0  # model turns so far in this session; hooks may read it
         self.prompt_tokens = 0  # size of the latest prompt, counted or estimated
+        # Set by a front end (from another thread) to stop the running turn before the next
+        # model turn or tool call; the front end clears it before starting the next turn.
+        self.cancel = threading.Event()
 
     def record(self, event: Event) -> None:
         self.events.append(event)
@@ -99,7 +111,7 @@ class Agent:
         self.record(UserMessage(content=task, images=tuple(images)))
         try:
             outcome = self._steps()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, TurnCancelled):
             self._close_open_calls("Interrupted by the user before this call finished.")
             outcome = Outcome(
                 reason=StopReason.INTERRUPTED,
@@ -164,6 +176,7 @@ class Agent:
     def _steps(self) -> Outcome:
         quiet_turns = 0
         for _ in range(self.max_steps):
+            self._stop_if_cancelled()
             self.step += 1
             try:
                 turn = self._next_turn()
@@ -205,6 +218,10 @@ class Agent:
         self.record(ErrorEvent(message=message))
         return Outcome(reason=StopReason.STEP_LIMIT, exit_code=ExitCode.LIMIT, message=message)
 
+    def _stop_if_cancelled(self) -> None:
+        if self.cancel.is_set():
+            raise TurnCancelled
+
     def _begin_step(self) -> None:
         """Tell hooks that keep per-step state (checkpoints) that a new step starts."""
         for hook in self.hooks:
@@ -220,6 +237,7 @@ class Agent:
                 skipped = ToolResult(content="Not run: `finish` ended the task.", is_error=True)
                 self._observe(call, skipped)
                 continue
+            self._stop_if_cancelled()
             result = self._run_one(call)
             self._observe(call, result)
             if result.finish is not None:

@@ -16,9 +16,11 @@ from rich.text import Text
 from devcli import __version__
 from devcli.agent.approval import ApprovalHook, ApprovalMode, default_mode
 from devcli.agent.assembly import (
+    attach_mcp_tools,
     build_condenser,
     build_hooks,
     build_toolbox,
+    session_secrets,
 )
 from devcli.agent.condenser import ContextExhausted
 from devcli.agent.hooks import ToolHook
@@ -84,8 +86,9 @@ class InteractiveSession:
         self.renderer = ConsoleRenderer(console, workspace)
         self.approver = TerminalApprover(console, self.renderer.paused, input, output)
         self.toolbox = build_toolbox(settings, workspace, self.approver)
+        self.mcp = attach_mcp_tools(self.toolbox, settings, workspace, self._notice)
         # Secrets never reach the session file or the screen.
-        self.redactor = Redactor(secret_values(os.environ, [settings.api_key]))
+        self.redactor = Redactor(secret_values(os.environ, session_secrets(settings)))
         # One approval hook for the whole REPL: its mode and "always" answers outlive /clear.
         mode = default_mode(settings, Mode.INTERACTIVE)
         self.approval = ApprovalHook(mode, workspace, self.approver)
@@ -196,6 +199,9 @@ class InteractiveSession:
     def session_file(self) -> Path:
         assert self._writer is not None
         return self._writer.path
+
+    def _notice(self, message: str) -> None:
+        self.console.print(Text(message, style="yellow"))
 
     # -- messages --------------------------------------------------------------------------
 
@@ -335,6 +341,11 @@ class InteractiveSession:
         ]
         return rows
 
+    def mcp_rows(self) -> list[tuple[str, str, str]]:
+        if self.mcp is None:
+            return []
+        return [(row.name, row.state, row.tools) for row in self.mcp.rows()]
+
     def status_bar(self) -> str:
         if self.backend is None:
             return "no model · /model to choose one"
@@ -453,11 +464,23 @@ def _backend_for(options: ReplOptions, settings: Settings) -> Backend | ModelUna
         raise fail(str(exc), ExitCode.BACKEND) from exc
 
 
+def _with_project_servers(settings: Settings, options: ReplOptions) -> Settings:
+    """Ask before the repository's own MCP servers start (they run programs)."""
+    if not settings.mcp_servers:
+        return settings
+    from devcli.ui.project_consent import ask_about_project_servers
+
+    try:
+        return ask_about_project_servers(settings, options.cwd)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+
+
 def open_repl(options: ReplOptions) -> int:
     """Run the interactive session until the person leaves; returns the exit code."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise fail('the interactive session needs a terminal; in scripts use `devcli run "…"`')
-    settings = load_settings_or_exit(options.cwd, options.overrides)
+    settings = _with_project_servers(load_settings_or_exit(options.cwd, options.overrides), options)
     found = _backend_for(options, settings)
     console = make_console(no_color=options.no_color)
     backend, missing = (None, found) if isinstance(found, ModelUnavailable) else (found, None)

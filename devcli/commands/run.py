@@ -52,6 +52,13 @@ ResumeOption = Annotated[
 ContinueOption = Annotated[
     bool, typer.Option("--continue", help="Carry on with this repository's latest session.")
 ]
+TrustProjectOption = Annotated[
+    bool,
+    typer.Option(
+        "--trust-project",
+        help="Start the MCP servers this repository's .devcli.toml declares (they run programs).",
+    ),
+]
 
 
 CONTINUE_TASK = "Continue with the task where you left off."
@@ -86,6 +93,20 @@ def load_settings_or_exit(workspace: Path, overrides: dict[str, Any]) -> "Settin
 
     try:
         return load_settings(workspace, overrides)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+
+
+def project_servers_or_exit(settings: "Settings", workspace: Path, trust: bool) -> "Settings":
+    """The MCP servers of the repository's own `.devcli.toml` need consent (`--trust-project`,
+    or the folder in `trusted_projects`); without it, a clear refusal."""
+    if not settings.mcp_servers:
+        return settings
+    from devcli.config import ConfigError
+    from devcli.mcp.consent import consent_for_run
+
+    try:
+        return consent_for_run(settings, workspace, trust)
     except ConfigError as exc:
         raise fail(str(exc)) from exc
 
@@ -148,6 +169,7 @@ def run(
     tool_choice: ToolChoiceOption = None,
     verbose: VerboseOption = None,
     prompt_cache: PromptCacheOption = None,
+    trust_project: TrustProjectOption = False,
 ) -> None:
     """Work on one task without asking questions, for scripts and CI."""
     from devcli.config import ConfigError
@@ -159,7 +181,7 @@ def run(
     previous = resume_path(cwd, resume, continue_)
     text = read_task(task, task_file) if previous is None or task or task_file else CONTINUE_TASK
     overrides = settings_overrides(locals())
-    settings = load_settings_or_exit(cwd, overrides)
+    settings = project_servers_or_exit(load_settings_or_exit(cwd, overrides), cwd, trust_project)
     try:
         backend = make_backend(settings, cwd)
     except ConfigError as exc:
@@ -197,6 +219,7 @@ def replay(
     session_file: SessionFileOption = None,
     resume: ResumeOption = None,
     continue_: ContinueOption = False,
+    trust_project: TrustProjectOption = False,
 ) -> None:
     """Re-run recorded assistant turns through the real tools, without any model."""
     from devcli.headless import RunRequest, run_headless
@@ -204,6 +227,7 @@ def replay(
 
     output_kind = output_format(output)
     settings = load_settings_or_exit(cwd, {"max_steps": max_steps})
+    settings = project_servers_or_exit(settings, cwd, trust_project)
     try:
         backend = ReplayBackend.from_file(file)
     except ReplayFileError as exc:

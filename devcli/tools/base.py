@@ -1,7 +1,7 @@
 """The tool protocol: pydantic arguments, a generated JSON schema, a typed result."""
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -34,8 +34,10 @@ A = TypeVar("A", bound=ToolArgs)
 
 
 class Tool(ABC, Generic[A]):
-    name: ClassVar[str]
+    name: str
     args_model: type[A]
+    # Set when the person declared this tool safe to run without asking (a trusted MCP server).
+    runs_without_approval: bool = False
 
     def description(self) -> str:
         return read_prompt(f"tools/{self.name}.md").strip()

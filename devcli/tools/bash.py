@@ -1,7 +1,7 @@
 """`execute_bash`: commands in one persistent shell, with soft and hard timeouts."""
 
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
 import bashlex
 from pydantic import Field
@@ -45,7 +45,7 @@ def count_top_level_commands(command: str) -> int:
 
 
 class BashTool(Tool[BashArgs]):
-    name: ClassVar[str] = "execute_bash"
+    name = "execute_bash"
     args_model = BashArgs
 
     def __init__(
@@ -146,6 +146,19 @@ class BashTool(Tool[BashArgs]):
     def _with(output: str, note: str, exit_code: int | None, is_error: bool = False) -> ToolResult:
         content = f"{output}\n{note}" if output else note
         return ToolResult(content=content, exit_code=exit_code, is_error=is_error)
+
+    @property
+    def busy(self) -> bool:
+        """A command is running in the shell (asking never starts a shell)."""
+        shell = self._shell
+        return shell is not None and shell.alive and shell.running
+
+    def interrupt(self) -> None:
+        """Press Ctrl-C for the running command, if any; safe from another thread (a front
+        end's cancel), while the call that started the command waits for it to end."""
+        shell = self._shell
+        if shell is not None and shell.alive and shell.running:
+            shell.interrupt()
 
     def _restart(self) -> None:
         if self._shell is not None:

@@ -4,18 +4,13 @@ import os
 import re
 from collections import defaultdict, deque
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from devcli.tools.base import Tool, ToolArgs, ToolResult
-from devcli.tools.text_file import (
-    FileRefused,
-    TextFile,
-    read_text_file,
-    write_atomically,
-    write_text_file,
-)
+from devcli.tools.file_store import DiskFiles, FileStore
+from devcli.tools.text_file import FileRefused, TextFile
 from devcli.truncation import clip_end
 
 MAX_VIEW_CHARS = 16_000
@@ -70,12 +65,14 @@ def _to_newline(text: str, newline: str) -> str:
 
 
 class EditorTool(Tool[EditorArgs]):
-    name: ClassVar[str] = "str_replace_editor"
+    name = "str_replace_editor"
     args_model = EditorArgs
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, files: FileStore | None = None) -> None:
         self.root = cwd
-        # Per file, the bytes before each edit; None means the file did not exist.
+        # File contents go through the store; directories and existence are looked up on disk.
+        self.files: FileStore = files or DiskFiles()
+        # Per file, what the store kept before each edit; None means the file did not exist.
         self._history: defaultdict[Path, deque[bytes | None]] = defaultdict(
             lambda: deque(maxlen=UNDO_LEVELS)
         )
@@ -118,10 +115,10 @@ class EditorTool(Tool[EditorArgs]):
             raise EditError(f"{path} does not exist.")
         if path.is_dir():
             raise EditError(f"{path} is a directory; this command works on files only.")
-        return read_text_file(path)
+        return self.files.read(path)
 
     def _remember(self, path: Path) -> None:
-        self._history[path].append(path.read_bytes() if path.exists() else None)
+        self._history[path].append(self.files.keep(path))
 
     # -- commands --------------------------------------------------------------------------
 
@@ -188,7 +185,7 @@ class EditorTool(Tool[EditorArgs]):
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         self._remember(path)
-        write_atomically(path, file_text.encode("utf-8"))
+        self.files.write(path, file_text, "utf-8")
         return f"Created {path}."
 
     def _replace(self, path: Path, old_str: str | None, new_str: str | None) -> str:
@@ -219,7 +216,7 @@ class EditorTool(Tool[EditorArgs]):
         start = starts[0]
         updated = text[:start] + replacement + text[start + len(target) :]
         self._remember(path)
-        write_text_file(path, updated, file.encoding)
+        self.files.write(path, updated, file.encoding)
         first_line = text.count("\n", 0, start) + 1
         spanned = replacement.count("\n") - (1 if replacement.endswith("\n") else 0)
         last_line = first_line + max(spanned, 0)
@@ -247,7 +244,7 @@ class EditorTool(Tool[EditorArgs]):
         lines[insert_line:insert_line] = [block]
         updated = "".join(lines)
         self._remember(path)
-        write_text_file(path, updated, file.encoding)
+        self.files.write(path, updated, file.encoding)
         added = new_str.replace("\r\n", "\n").rstrip("\n").count("\n") + 1
         return f"Inserted into {path}.\n" + self._snippet(
             updated, insert_line + 1, insert_line + added
@@ -258,10 +255,9 @@ class EditorTool(Tool[EditorArgs]):
         if not history:
             raise EditError(f"There is no edit of {path} to undo.")
         previous = history.pop()
+        self.files.put_back(path, previous)
         if previous is None:
-            path.unlink(missing_ok=True)
             return f"Undid the creation of {path}; the file was removed."
-        write_atomically(path, previous)
         return f"Restored {path} to its content before the last edit."
 
     def _snippet(self, text: str, first_line: int, last_line: int) -> str:

@@ -1,7 +1,5 @@
 """`finish`: the model declares the task done (or not) and the run ends."""
 
-from typing import ClassVar
-
 from pydantic import Field
 
 from devcli.events import TaskCompleted
@@ -16,7 +14,7 @@ class FinishArgs(ToolArgs):
 
 
 class FinishTool(Tool[FinishArgs]):
-    name: ClassVar[str] = "finish"
+    name = "finish"
     args_model = FinishArgs
 
     def execute(self, args: FinishArgs) -> ToolResult:

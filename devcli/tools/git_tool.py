@@ -7,7 +7,7 @@ resets, rewrites history or pushes: those stay with execute_bash and its safety 
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from git import Repo
 from git.exc import GitError
@@ -117,7 +117,7 @@ CommitPermission = bool | CommitApproval
 
 
 class GitTool(Tool[GitArgs]):
-    name: ClassVar[str] = "git"
+    name = "git"
     args_model = GitArgs
 
     def __init__(self, cwd: Path, allow_commit: CommitPermission = False) -> None:

@@ -25,6 +25,7 @@ class ToolBox:
         # Small context windows get one-paragraph descriptions.
         self.compact_descriptions = False
         self._schemas: dict[bool, list[dict[str, Any]]] = {}
+        self._releases: list[Callable[[], None]] = []
 
     @classmethod
     def default(
@@ -48,6 +49,13 @@ class ToolBox:
         }
         return cls(factories[name]() for name in enabled_tools(list(factories), settings.tools))
 
+    def extend(self, tools: Iterable[Tool[Any]], release: Callable[[], None]) -> None:
+        """Add tools that share something to release once they are closed (their servers)."""
+        for tool in tools:
+            self.tools.setdefault(tool.name, tool)
+        self._releases.append(release)
+        self._schemas.clear()
+
     def schemas(self) -> list[dict[str, Any]]:
         """The tools' schemas, built once: every step and every token count asks for them."""
         compact = self.compact_descriptions
@@ -68,6 +76,8 @@ class ToolBox:
     def close(self) -> None:
         for tool in self.tools.values():
             tool.close()
+        while self._releases:
+            self._releases.pop()()
 
 
 def _json_problem(name: str, raw: str) -> str:

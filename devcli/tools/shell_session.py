@@ -219,6 +219,11 @@ class ShellSession:
             self._write((keys if keys.endswith("\n") else keys + "\n").encode())
         return self._collect(soft_timeout, hard_timeout)
 
+    def interrupt(self) -> None:
+        """Press Ctrl-C for the running command, from any thread: the call waiting on it sees
+        the command end as it would after a person's Ctrl-C. Collects nothing itself."""
+        self._write(CONTROL_KEYS["C-c"])
+
     def _run_source(
         self, command: str, soft_timeout: float | None, hard_timeout: float
     ) -> CommandOutcome:

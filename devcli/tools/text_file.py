@@ -53,9 +53,14 @@ def read_text_file(path: Path) -> TextFile:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise FileRefused(f"it could not be decoded as {encoding}") from exc
+    return TextFile(text=text, encoding=encoding, newline=dominant_newline(text))
+
+
+def dominant_newline(text: str) -> str:
+    """The line ending most lines of `text` use; lines the model adds get it too."""
     crlf = text.count("\r\n")
     lf = text.count("\n") - crlf
-    return TextFile(text=text, encoding=encoding, newline="\r\n" if crlf > lf else "\n")
+    return "\r\n" if crlf > lf else "\n"
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -1,7 +1,5 @@
 """`think`: a place for the model to reason; it changes nothing."""
 
-from typing import ClassVar
-
 from pydantic import Field
 
 from devcli.tools.base import Tool, ToolArgs, ToolResult
@@ -12,7 +10,7 @@ class ThinkArgs(ToolArgs):
 
 
 class ThinkTool(Tool[ThinkArgs]):
-    name: ClassVar[str] = "think"
+    name = "think"
     args_model = ThinkArgs
 
     def execute(self, args: ThinkArgs) -> ToolResult:

@@ -6,6 +6,7 @@ and the editor's own error is shown instead.
 """
 
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,14 @@ def _current_text(path: Path) -> str | None:
         return None
 
 
-def proposed_change(arguments: dict[str, Any]) -> tuple[str, str] | None:
-    """(before, after) of the file the call edits, or None when there is nothing to preview."""
+def proposed_change(
+    arguments: dict[str, Any], read: Callable[[Path], str | None] = _current_text
+) -> tuple[str, str] | None:
+    """(before, after) of the file the call edits, or None when there is nothing to preview.
+
+    `read` gives a file's text with `\n` line endings (None when it cannot be read): from
+    disk by default, from an editor's buffers when the editor tool goes through them.
+    """
     command = arguments.get("command")
     raw_path = arguments.get("path")
     if command not in PREVIEWED_COMMANDS or not isinstance(raw_path, str):
@@ -35,7 +42,7 @@ def proposed_change(arguments: dict[str, Any]) -> tuple[str, str] | None:
         if not isinstance(text, str) or path.exists():
             return None
         return "", text.replace("\r\n", "\n")
-    before = _current_text(path)
+    before = read(path)
     if before is None:
         return None
     if command == "str_replace":

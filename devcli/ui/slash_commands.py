@@ -49,6 +49,10 @@ class SessionControls(Protocol):
 
     def resume(self, wanted: str | None) -> str: ...
 
+    def mcp_rows(self) -> list[tuple[str, str, str]]:
+        """Each MCP server: its name, its state, the tools it offers the model."""
+        ...
+
 
 class SlashCommand(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -138,6 +142,20 @@ def _resume(session: SessionControls, argument: str) -> Next:
     return Next.CONTINUE
 
 
+def _mcp(session: SessionControls, argument: str) -> Next:
+    rows = session.mcp_rows()
+    if not rows:
+        _say(session, "No MCP servers in this session (add one with `devcli mcp add`).")
+        return Next.CONTINUE
+    table = Table(box=None, padding=(0, 2))
+    for heading in ("server", "state", "tools"):
+        table.add_column(heading, style="bold" if heading == "server" else "")
+    for name, state, tools in rows:
+        table.add_row(Text(name), Text(state), Text(tools))
+    session.console.print(table)
+    return Next.CONTINUE
+
+
 def _exit(session: SessionControls, argument: str) -> Next:
     return Next.EXIT
 
@@ -196,6 +214,9 @@ COMMANDS: dict[str, SlashCommand] = {
             usage="/status",
             summary="model, context, tokens, session file",
             run=_status,
+        ),
+        SlashCommand(
+            name="mcp", usage="/mcp", summary="MCP servers, their state and tools", run=_mcp
         ),
         SlashCommand(name="exit", usage="/exit", summary="leave devcli", run=_exit),
     )
