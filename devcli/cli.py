@@ -2,6 +2,7 @@
 
 from devcli.cli_app import app
 from devcli.commands import acp as _acp  # noqa: F401  (registers acp)
+from devcli.commands import cache as _cache  # noqa: F401  (registers cache list, cache clear)
 from devcli.commands import doctor as _doctor  # noqa: F401  (registers doctor)
 from devcli.commands import init as _init  # noqa: F401  (registers init)
 from devcli.commands import interactive as _interactive  # noqa: F401  (registers the REPL)

@@ -86,6 +86,17 @@ class Settings(BaseModel):
     # Weight repacking into the CPU's extra buffer types; "auto" turns it off where AMX is
     # reported (llama.cpp crashes there).
     cpu_repack: Literal["auto", "on", "off"] = "auto"
+    prompt_cache: bool = Field(
+        default=True,
+        description="Keep the KV state of local models' prompts on disk, so the next run with "
+        "the same system prompt and tools (or --continue) evaluates only what is new.",
+    )
+    prompt_cache_max_gb: float = Field(
+        default=4.0,
+        gt=0,
+        description="Size bound of the prompt cache in GB; the least recently used states go "
+        "first.",
+    )
     tool_format: Literal["auto", "mistral", "openhands", "hermes", "llama3"] = flag(
         "auto",
         "auto (from the model), mistral, hermes (<tool_call> JSON), llama3 (JSON) or "

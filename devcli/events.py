@@ -63,6 +63,12 @@ class Usage(BaseModel):
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Local models only (None elsewhere): prompt tokens evaluated for this turn, those taken
+    # from the prompt cache on disk instead, and the seconds until the first generated token.
+    prompt_evaluated: int | None = None
+    prompt_restored: int | None = None
+    restore_seconds: float | None = None
+    first_token_seconds: float | None = None
 
 
 class SessionStarted(_Event):

@@ -32,6 +32,7 @@ from devcli.events import (
 from devcli.exit_codes import ExitCode
 from devcli.llm.backend import Backend, ImageError
 from devcli.llm.openai_messages import attach_task_images
+from devcli.llm.prompt_cache_figures import prompt_cache_figures
 from devcli.notices import notify
 from devcli.redaction import Redactor, secret_values
 from devcli.session_files import load_for_resume
@@ -62,6 +63,12 @@ class RunSummary(BaseModel):
     steps: int
     prompt_tokens: int
     completion_tokens: int
+    # Local models, this run's turns only (a resumed session's earlier turns are left out):
+    # prompt tokens evaluated, those restored from the prompt cache instead, and the wait for
+    # the first token of the run's first turn.
+    prompt_tokens_evaluated: int | None = None
+    prompt_tokens_restored: int | None = None
+    first_token_seconds: float | None = None
     session_file: str
     changed_files: list[str] = Field(default_factory=list)
     committed: bool = False
@@ -169,6 +176,9 @@ def run_headless(backend: Backend, request: RunRequest, check: RunCheck | None =
     )
     if request.output is OutputFormat.JSON:
         summary = _summary(outcome, agent.events, conversation.writer.path)
+        before = len(resumed.events) if resumed is not None else 0
+        this_run = [e for e in agent.events[before:] if isinstance(e, AssistantTurn)]
+        summary = summary.model_copy(update=prompt_cache_figures(this_run))
         summary.changed_files = [change.path for change in changes.changes]
         summary.committed = changes.committed is not None
         print(json.dumps(redactor.data(summary.model_dump())), flush=True)

@@ -5,6 +5,7 @@ session file written by one can be carried on by another.
 """
 
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -32,6 +33,15 @@ class OpenedConversation(BaseModel):
     resumed: bool
 
 
+def _started_on(started: str) -> date | None:
+    """The local date a session began: a resumed conversation keeps the date its system prompt
+    had, so the prompt stays token-identical (prompt caches, local and on servers, still hit)."""
+    try:
+        return datetime.fromisoformat(started).astimezone().date()
+    except ValueError:
+        return None
+
+
 def open_conversation(
     *,
     settings: Settings,
@@ -56,12 +66,13 @@ def open_conversation(
     path = resume[0] if resume else session_file or default_session_file(workspace, session_id)
     writer = SessionWriter(path)
     compact = condenser.window <= COMPACT_PROMPT_WINDOW
+    today = _started_on(resumed.header.started) if resumed else None
     toolbox.compact_descriptions = compact
     agent = Agent(
         backend=backend,
         toolbox=toolbox,
         system_prompt=build_system_prompt(
-            workspace, compact=compact, sandbox=toolbox.environment_note()
+            workspace, today=today, compact=compact, sandbox=toolbox.environment_note()
         ),
         sinks=[redactor.sink(writer), *(redactor.sink(sink) for sink in outputs)],
         max_steps=settings.max_steps,

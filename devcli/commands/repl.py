@@ -37,8 +37,9 @@ from devcli.commands.model_switch import (
 from devcli.config import ApprovalMode, ConfigError, Settings
 from devcli.events import SessionWriter
 from devcli.exit_codes import ExitCode
-from devcli.llm.backend import Backend, BackendStartError
+from devcli.llm.backend import Backend, BackendError, BackendStartError
 from devcli.llm.factory import ModelUnavailable
+from devcli.llm.prompt_cache_figures import last_restore_text
 from devcli.notices import use_reporter
 from devcli.redaction import Redactor, secret_values
 from devcli.safety.approval import ApprovalHook
@@ -309,7 +310,13 @@ class InteractiveSession:
             return stats
         seen = len(self._agent.events)
         if self._context_cache is None or self._context_cache[0] != seen:
-            self._context_cache = (seen, self._agent.current_prompt_tokens())
+            try:
+                counted = self._agent.current_prompt_tokens()
+            except BackendError:
+                # mistral-common writes no prompt that ends with the model's reply (a resumed
+                # session that ended with one): the next message makes it countable again.
+                counted = 0
+            self._context_cache = (seen, counted)
         return stats.model_copy(update={"context_used": self._context_cache[1]})
 
     def status_rows(self) -> list[tuple[str, str]]:
@@ -333,6 +340,9 @@ class InteractiveSession:
         ]
         if self.renderer.tokens_per_second:
             rows.append(("speed", f"{self.renderer.tokens_per_second:.1f} tokens/s"))
+        restored = last_restore_text(self._agent.events) if self._agent is not None else None
+        if restored:
+            rows.append(("prompt cache", restored))
         rows += [
             ("session file", str(self.session_file) if self._writer else "none yet"),
             ("workspace", str(self.workspace)),

@@ -32,6 +32,14 @@ ResumeOption = Annotated[
 ContinueOption = Annotated[
     bool, typer.Option("--continue", help="Carry on with this repository's latest session.")
 ]
+NoPromptCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-prompt-cache",
+        help="Neither read nor write local models' prompt cache this run (the prompt_cache "
+        "setting turns it off for good).",
+    ),
+]
 TrustProjectOption = Annotated[
     bool,
     typer.Option(
@@ -121,6 +129,7 @@ def run(
     continue_: ContinueOption = False,
     image: ImageOption = None,
     trust_project: TrustProjectOption = False,
+    no_prompt_cache: NoPromptCacheOption = False,
     *,
     setting_flags: dict[str, Any],
 ) -> None:
@@ -133,7 +142,8 @@ def run(
     output_kind = output_format(output)
     previous = resume_path(cwd, resume, continue_)
     text = read_task(task, task_file) if previous is None or task or task_file else CONTINUE_TASK
-    settings = load_settings_or_exit(cwd, setting_flags)
+    overrides = {**setting_flags, "prompt_cache": False} if no_prompt_cache else setting_flags
+    settings = load_settings_or_exit(cwd, overrides)
     settings = project_servers_or_exit(settings, cwd, trust_project)
     try:
         backend = make_backend(settings, cwd)
@@ -150,7 +160,14 @@ def run(
         images=image or [],
         resume=previous,
     )
-    raise typer.Exit(guarded(lambda: run_headless(backend, request)))
+
+    def run_then_close() -> int:
+        try:
+            return run_headless(backend, request)
+        finally:
+            backend.close()  # a local model saves the conversation's state for --continue
+
+    raise typer.Exit(guarded(run_then_close))
 
 
 @app.command(epilog=EXIT_CODE_HELP)

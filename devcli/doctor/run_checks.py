@@ -112,4 +112,7 @@ def diagnose(settings: Settings, workspace: Path) -> Report:
     model = check_local_model(report, settings)
     if runtime is not None and model is not None:
         check_decode(report, settings, runtime, model)
+    from devcli.doctor.cache_checks import check_prompt_cache
+
+    check_prompt_cache(report, settings)
     return report

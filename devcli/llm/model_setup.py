@@ -37,6 +37,7 @@ from devcli.llm.model_download import download as download_gguf
 from devcli.llm.model_loading import LoadPlan, cache_type, load_llama, plan_load
 from devcli.llm.model_metadata import read_gguf_facts
 from devcli.llm.model_vocab import LlamaPieces
+from devcli.llm.prompt_cache import open_prompt_cache
 from devcli.llm.runtime_facts import read_runtime_facts
 from devcli.llm.runtime_guard import RuntimeDecision, decide_runtime
 from devcli.llm.runtime_verdicts import VerdictStore
@@ -191,7 +192,8 @@ def build_local_backend(settings: Settings, download: bool = True) -> LocalBacke
     for warning in warnings:
         warn(warning)
     label = f"{card.title} ({path.name})" if card is not None else path.name
-    apply_repack(choose_runtime(plan, settings).repack)
+    decision = choose_runtime(plan, settings)
+    apply_repack(decision.repack)
     llama, _seconds = load_llama(plan, label)
     try:
         chat_format = choose_chat_format(settings, card, path, llama)
@@ -207,4 +209,5 @@ def build_local_backend(settings: Settings, download: bool = True) -> LocalBacke
         max_tokens=settings.max_tokens,
         force_tool_call=settings.tool_choice == "required",
         system_prompt=system_prompt,
+        prompt_cache=open_prompt_cache(settings, plan, decision.repack, label),
     )
