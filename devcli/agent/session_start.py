@@ -100,13 +100,19 @@ def agent_for_backend(
     previous: Agent, backend: Backend, condenser: Condenser, workspace: Path
 ) -> Agent:
     """A new agent on another model that carries the conversation on: same events, session
-    file, hooks and tools; the system prompt and tool descriptions fit the new window."""
+    file, hooks, tools and system prompt, unless the new window calls for the short prompt and
+    tool descriptions (or no longer does)."""
     compact = condenser.window <= COMPACT_PROMPT_WINDOW
+    system_prompt = previous.system_prompt  # the same words keep a cached prefix valid
+    if compact != previous.toolbox.compact_descriptions:
+        system_prompt = build_system_prompt(
+            workspace, compact=compact, sandbox=previous.toolbox.environment_note()
+        )
     previous.toolbox.compact_descriptions = compact
     agent = Agent(
         backend=backend,
         toolbox=previous.toolbox,
-        system_prompt=build_system_prompt(workspace, compact=compact),
+        system_prompt=system_prompt,
         sinks=previous.sinks,
         max_steps=previous.max_steps,
         mode=previous.mode,
