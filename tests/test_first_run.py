@@ -2,15 +2,14 @@
 (a hub of the tests' own on loopback), it downloads with progress a log can show, checks the
 disk first, and the interactive session offers the download instead of ending."""
 
-import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import new_user_env, run_devcli_as
 from tests.support.fake_hub import fake_hub
 from tests.support.llm_files import smollm2_gguf
 from tests.support.tmux import TMUX, Pane
@@ -19,19 +18,10 @@ REPO = "owner/smol"
 
 
 def _first_run_env(tmp_path: Path, endpoint: str) -> dict[str, str]:
-    """A new user's machine: empty home, caches and data; the hub at `endpoint`."""
-    env = dict(os.environ)
-    for name in ("HF_HUB_OFFLINE", "HF_HUB_CACHE", "HF_TOKEN", "DEVCLI_MODEL"):
+    """A new user's machine with the hub at `endpoint` (reachable or not)."""
+    env = new_user_env(tmp_path, HF_ENDPOINT=endpoint)
+    for name in ("HF_HUB_OFFLINE", "HF_TOKEN", "DEVCLI_MODEL"):
         env.pop(name, None)
-    env.update(
-        HOME=str(tmp_path / "home"),
-        HF_HOME=str(tmp_path / "hf"),
-        HF_ENDPOINT=endpoint,
-        LLAMA_CACHE=str(tmp_path / "llama-cache"),
-        DEVCLI_DATA_DIR=str(tmp_path / "data"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        NO_COLOR="1",
-    )
     return env
 
 
@@ -43,24 +33,11 @@ def _closed_port() -> str:
         return f"http://127.0.0.1:{probe.getsockname()[1]}"
 
 
-def _devcli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devcli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_offline_run_says_what_to_do_without_the_hub_clients_retries(
     git_repo: Path, tmp_path: Path
 ) -> None:
-    result = _devcli(
-        ["run", "explain this repository"], git_repo, _first_run_env(tmp_path, _closed_port())
-    )
+    env = _first_run_env(tmp_path, _closed_port())
+    result = run_devcli_as(env, "run", "explain this repository", cwd=git_repo)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     for noise in ("Retrying", "thrown while requesting"):
@@ -84,7 +61,8 @@ def test_a_download_in_a_log_shows_a_line_every_few_percent(
     git_repo: Path, tmp_path: Path, hub: str
 ) -> None:
     name = smollm2_gguf().name
-    result = _devcli(["models", "pull", f"{REPO}/{name}"], git_repo, _first_run_env(tmp_path, hub))
+    env = _first_run_env(tmp_path, hub)
+    result = run_devcli_as(env, "models", "pull", f"{REPO}/{name}", cwd=git_repo)
     assert result.returncode == 0, result.stderr
     progress = [line for line in result.stderr.splitlines() if re.search(r": \d+% \(", line)]
     percents = [int(re.search(r": (\d+)% \(", line).group(1)) for line in progress]  # type: ignore[union-attr]
@@ -97,9 +75,8 @@ def test_a_download_in_a_log_shows_a_line_every_few_percent(
 def test_a_download_that_cannot_fit_is_refused_before_it_starts(
     git_repo: Path, tmp_path: Path, hub: str
 ) -> None:
-    result = _devcli(
-        ["models", "pull", f"{REPO}/huge.gguf"], git_repo, _first_run_env(tmp_path, hub)
-    )
+    env = _first_run_env(tmp_path, hub)
+    result = run_devcli_as(env, "models", "pull", f"{REPO}/huge.gguf", cwd=git_repo)
     assert result.returncode == 2
     assert "the download needs 10000.0 TB but" in result.stderr and "free" in result.stderr
     assert "Traceback" not in result.stderr

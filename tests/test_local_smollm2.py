@@ -2,9 +2,6 @@
 through its GGUF chat template with OpenHands text calls."""
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from devcli.llm.local import LocalBackend
 from devcli.llm.model_cards import ToolFormat
 from devcli.llm.model_setup import build_local_backend
 from devcli.tool_schema import ToolSchema
+from tests.support.cli import new_user_env, run_devcli_as
 from tests.support.llm_files import smollm2_gguf
 
 PICK = ToolSchema.model_validate(
@@ -129,31 +127,6 @@ def test_official_system_prompt_replaces_the_agents_own(backend: LocalBackend) -
     assert history[1].content == "hi"
 
 
-def _devcli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devcli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def _isolated_env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DEVCLI_DATA_DIR=str(tmp_path / "data"),
-        HF_HOME=str(tmp_path / "hf"),
-        HF_HUB_OFFLINE="1",
-        HOME=str(tmp_path / "home"),
-        LLAMA_CACHE=str(tmp_path / "llama-cache"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-    )
-    env.pop("HF_HUB_CACHE", None)
-    return env
-
-
 @pytest.mark.slow
 def test_devcli_run_reaches_tool_calls_and_a_clean_end(git_repo: Path, tmp_path: Path) -> None:
     # The model is linked into a folder with a short official system prompt beside it, which
@@ -164,11 +137,11 @@ def test_devcli_run_reaches_tool_calls_and_a_clean_end(git_repo: Path, tmp_path:
     link.symlink_to(smollm2_gguf())
     (models / "SYSTEM_PROMPT.txt").write_text("You are a coding agent. Use the tools.\n")
     (git_repo / "notes.txt").write_text("remember the milk\n")
-    env = _isolated_env(tmp_path)
+    env = new_user_env(tmp_path)
     env.update(DEVCLI_TOOL_CHOICE="required", DEVCLI_MAX_TOKENS="40")
     args = ["run", "--model", str(link), "--system-prompt", "official", "--temperature", "0"]
     args += ["--max-steps", "2", "--output", "jsonl", "List the files in this repository."]
-    result = _devcli(args, git_repo, env)
+    result = run_devcli_as(env, *args, cwd=git_repo)
     assert "Traceback" not in result.stderr
     assert result.returncode in (0, 1, 3), result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -188,7 +161,7 @@ def test_devcli_run_reaches_tool_calls_and_a_clean_end(git_repo: Path, tmp_path:
 def test_devcli_run_without_weights_or_network_explains_and_exits_2(
     git_repo: Path, tmp_path: Path
 ) -> None:
-    result = _devcli(["run", "Fix the failing test."], git_repo, _isolated_env(tmp_path))
+    result = run_devcli_as(new_user_env(tmp_path), "run", "Fix the failing test.", cwd=git_repo)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     message = result.stderr

@@ -6,8 +6,6 @@ parsed and executed, and the next prompt re-uses the generated tokens exactly.""
 import copy
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from devcli.llm.model_cards import ToolFormat
 from devcli.llm.model_setup import build_local_backend
 from devcli.tool_schema import ToolSchema
 from devcli.tools.registry import ToolBox
+from tests.support.cli import new_user_env, run_devcli_as
 from tests.support.template_ggufs import LLAMA3_STYLE_TEMPLATE, write_tiny_qwen_gguf
 
 
@@ -205,42 +204,16 @@ def test_openhands_can_still_be_asked_for(
         backend.close()
 
 
-def _devcli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devcli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def _isolated_env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DEVCLI_DATA_DIR=str(tmp_path / "data"),
-        HF_HOME=str(tmp_path / "hf"),
-        HF_HUB_OFFLINE="1",
-        HOME=str(tmp_path / "home"),
-        LLAMA_CACHE=str(tmp_path / "llama-cache"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        NO_COLOR="1",
-    )
-    env.pop("HF_HUB_CACHE", None)
-    return env
-
-
 @pytest.mark.slow
 def test_devcli_run_with_required_tool_calls(
     qwen_gguf: Path, git_repo: Path, tmp_path: Path
 ) -> None:
     session = tmp_path / "session.jsonl"
-    env = _isolated_env(tmp_path)
+    env = new_user_env(tmp_path)
     env.update(DEVCLI_TOOLS="think", DEVCLI_MAX_TOKENS="120")
     args = ["run", "--model", str(qwen_gguf), "--tool-choice", "required", "--temperature", "0"]
     args += ["--max-steps", "3", "--session-file", str(session), "Look at the repository."]
-    result = _devcli(args, git_repo, env)
+    result = run_devcli_as(env, *args, cwd=git_repo)
     assert "Traceback" not in result.stderr
     assert result.returncode in (0, 1, 3), result.stderr
     events = read_session_file(session)
@@ -257,7 +230,7 @@ def test_devcli_run_with_required_tool_calls(
 
 
 def test_models_list_shows_each_ggufs_formats(qwen_gguf: Path, tmp_path: Path) -> None:
-    env = _isolated_env(tmp_path)
+    env = new_user_env(tmp_path)
     cache = Path(env["LLAMA_CACHE"])
     cache.mkdir()
     (cache / "someone_Tiny-GGUF_tiny-qwen.gguf").symlink_to(qwen_gguf)
@@ -265,7 +238,7 @@ def test_models_list_shows_each_ggufs_formats(qwen_gguf: Path, tmp_path: Path) -
 
     (cache / "someone_Smol-GGUF_SmolLM2-135M-Instruct.Q4_1.gguf").symlink_to(smollm2_gguf())
     (cache / "broken.gguf").write_bytes(b"GGUF" + b"\0" * 12)
-    result = _devcli(["models", "list"], tmp_path, env)
+    result = run_devcli_as(env, "models", "list", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
 
@@ -299,7 +272,7 @@ def test_smollm2_without_tool_support_keeps_openhands_calls(
 
 def test_doctor_names_the_templates_call_format(qwen_gguf: Path, git_repo: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1", "HF_HUB_OFFLINE": "1"}
-    result = _devcli(["doctor", "--json", "--model", str(qwen_gguf)], git_repo, env)
+    result = run_devcli_as(env, "doctor", "--json", "--model", str(qwen_gguf), cwd=git_repo)
     checks = {f"{c['area']}/{c['name']}": c for c in json.loads(result.stdout)["checks"]}
     assert checks["model/prompt format"]["detail"] == "the GGUF's chat template"
     assert checks["model/tool calls"]["detail"] == "hermes"

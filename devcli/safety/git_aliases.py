@@ -99,19 +99,7 @@ def _as_commands(
         return [opaque_command(parent, f"`{via}` is set to a value only known when it runs", via)]
     if value.startswith("!") or not via.startswith("git alias"):
         script = value[1:] if value.startswith("!") else value
-        inner = parse_script(script, cwd, env)
-        return [
-            SimpleCommand(
-                argv=c.argv,
-                cwd=c.cwd,
-                text=parent.text,
-                redirects=c.redirects,
-                via=via,
-                opaque=c.opaque,
-                hazard=c.hazard,
-            )
-            for c in inner
-        ]
+        return [command.run_by(parent, via) for command in parse_script(script, cwd, env)]
     try:
         words = shlex.split(value)
     except ValueError:

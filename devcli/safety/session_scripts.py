@@ -166,20 +166,7 @@ def _kind_of(text: str) -> str:
 
 
 def _relabel(inner: list[SimpleCommand], parent: SimpleCommand, via: str) -> list[SimpleCommand]:
-    return [
-        SimpleCommand(
-            argv=c.argv,
-            cwd=c.cwd,
-            text=parent.text,
-            redirects=c.redirects,
-            piped_from=c.piped_from,
-            fed_by=c.fed_by,
-            via=via,
-            opaque=c.opaque,
-            hazard=c.hazard,
-        )
-        for c in inner
-    ]
+    return [command.run_by(parent, via) for command in inner]
 
 
 _MAKE_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::{1,3}=|\?=|\+=|=)\s*(.*)$")

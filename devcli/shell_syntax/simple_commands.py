@@ -63,6 +63,11 @@ class SimpleCommand:
     def program(self) -> str:
         return program_name(self.argv[0]) if self.argv else ""
 
+    def run_by(self, parent: "SimpleCommand", via: str) -> "SimpleCommand":
+        """This command as run by `parent` (a script, an alias): the rules quote the parent's
+        text and name the wrapper."""
+        return replace(self, text=parent.text, via=via)
+
     @property
     def args(self) -> tuple[str, ...]:
         return self.argv[1:]
