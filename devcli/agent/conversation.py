@@ -4,6 +4,7 @@ Each event's message is built once (events are frozen), so rebuilding the conver
 every step costs a lookup per event rather than a new message.
 """
 
+import threading
 from collections.abc import Iterable, Sequence
 
 from devcli.agent.per_event import PerObject
@@ -88,20 +89,23 @@ class _Built:
 
 
 # The event lists read last (the agent's own, and a condenser's copy); a new list is read whole.
+# Sessions of one editor run in threads of their own, hence the lock.
 _built: dict[int, _Built] = {}
 _BUILT_KEPT = 2
+_built_lock = threading.Lock()
 
 
 def _built_for(events: Sequence[Event]) -> _Built:
-    built = _built.get(id(events))
-    if built is not None and built.events is events and built.catch_up():
+    with _built_lock:
+        built = _built.get(id(events))
+        if built is not None and built.events is events and built.catch_up():
+            return built
+        built = _Built(events)
+        _built.pop(id(events), None)
+        while len(_built) >= _BUILT_KEPT:
+            del _built[next(iter(_built))]
+        _built[id(events)] = built
         return built
-    built = _Built(events)
-    _built.pop(id(events), None)
-    while len(_built) >= _BUILT_KEPT:
-        del _built[next(iter(_built))]
-    _built[id(events)] = built
-    return built
 
 
 _system_messages: dict[str, ChatMessage] = {}
