@@ -89,10 +89,12 @@ def apply_model_request(settings: Settings, request: ModelRequest) -> Settings:
 def download_configured_model(settings: Settings) -> None:
     """Download the model the settings name, with a progress bar; ModelUnavailable-style
     failures come back as CommandFailed."""
+    from devcli.llm.hub_access import hub_reach
     from devcli.llm.model_cards import HubModel, ModelError, card_for_source, parse_model_reference
     from devcli.llm.model_download import obtain_gguf
     from devcli.ui.slash_commands import CommandFailed
 
+    hub_reach.cache_clear()  # asked for now: the network may have come back since the start
     try:
         source = parse_model_reference(settings.model)
         if not isinstance(source, HubModel):
