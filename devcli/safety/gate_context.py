@@ -60,36 +60,21 @@ def has_uncommitted_changes(cwd: str, pathspecs: Sequence[str]) -> bool:
 
 def worktree_is_dirty(path: str) -> bool:
     """Whether a work tree has changes or untracked files; True when it cannot be read."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        result = subprocess.run(
-            ["git", "status", "--porcelain", "-z"],
-            cwd=path,
-            capture_output=True,
-            env=env,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        result = git_command(["status", "--porcelain", "-z"], cwd=path, timeout=30)
+    except GitMissing:
         return True
-    return result.returncode != 0 or bool(result.stdout.strip(b"\0"))
+    return not result.ok or bool(result.stdout.strip(b"\0"))
 
 
 def git_alias(cwd: str, name: str) -> str | None:
     """The value of `alias.NAME` that git would use in `cwd`."""
     try:
-        result = subprocess.run(
-            ["git", "config", "--get", f"alias.{name}"],
-            cwd=cwd if os.path.isdir(cwd) else None,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        where = cwd if os.path.isdir(cwd) else None
+        result = git_command(["config", "--get", f"alias.{name}"], cwd=where, timeout=10)
+    except GitMissing:
         return None
-    return result.stdout.rstrip("\n") if result.returncode == 0 else None
+    return result.text.rstrip("\n") if result.ok else None
 
 
 def gate_context(

@@ -4,12 +4,12 @@ what stays read-only inside them."""
 
 import contextlib
 import os
-import subprocess
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from devcli.config import ConfigError, SandboxMode, Settings
+from devcli.git_command import GitMissing, git_command
 
 # devcli's own git calls (checkpoints, the git tool's status, diff and commit) run outside the
 # sandbox, so commands inside must not be able to change what git runs or where it looks:
@@ -65,18 +65,15 @@ def repository_folders(workspace: Path) -> RepositoryFolders:
     """The work tree around `workspace` (or `workspace` outside git) and its git folders."""
     plain = RepositoryFolders(top=workspace.resolve())
     try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel", "--git-dir", "--git-common-dir"],
+        result = git_command(
+            ["rev-parse", "--show-toplevel", "--git-dir", "--git-common-dir"],
             cwd=workspace,
-            capture_output=True,
-            text=True,
             timeout=10,
-            check=False,
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except GitMissing:
         return plain
-    lines = result.stdout.splitlines()
-    if result.returncode != 0 or len(lines) != 3:
+    lines = result.text.splitlines()
+    if not result.ok or len(lines) != 3:
         return plain
     # git prints the git folders relative to `workspace`.
     folders = list(dict.fromkeys((workspace / line).resolve() for line in lines[1:]))
