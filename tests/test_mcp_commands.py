@@ -19,17 +19,18 @@ from tests.support.mcp_servers import (
 
 def test_add_list_and_remove_a_server(git_repo: Path, tmp_path: Path) -> None:
     pids = tmp_path / "pids"
+    # By its file: the server then starts from any folder, as a person's would.
+    server = str(REPOSITORY_ROOT / "tests" / "support" / "mcp_test_server.py")
     added = run_devcli(
         "mcp", "add", "local", "--env", "SERVICE_TOKEN=tok-12345678", "--tool", "echo.upper",
-        "--", sys.executable, "-m", "tests.support.mcp_test_server",
-        "--root", str(git_repo), "--pid-file", str(pids),
+        "--", sys.executable, server, "--root", str(git_repo), "--pid-file", str(pids),
         cwd=REPOSITORY_ROOT,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert f"Added the MCP server `local` to {user_config_path()}" in added.stdout
     table = tomllib.loads(user_config_path().read_text())["mcp_servers"]["local"]
     assert table["command"] == sys.executable
-    assert table["args"][:2] == ["-m", "tests.support.mcp_test_server"]
+    assert table["args"][:2] == [server, "--root"]
     assert table["env"] == {"SERVICE_TOKEN": "tok-12345678"}
 
     (git_repo / ".devcli.toml").write_text(
