@@ -32,7 +32,7 @@ def _after_tag(text: str, position: int) -> int:
     return position
 
 
-def _run_to_end(text: str, start: int) -> tuple[ToolCall, ...] | None:
+def calls_to_end(text: str, start: int) -> tuple[ToolCall, ...] | None:
     """Calls back to back from `start` to the end of the reply, or None if anything else
     follows them. A call cut short at the very end is kept, with its raw text."""
     calls: list[ToolCall] = []
@@ -59,7 +59,7 @@ def _run_to_end(text: str, start: int) -> tuple[ToolCall, ...] | None:
 def parse_bare_json_calls(text: str) -> ParsedTurn | None:
     """The calls ending `text`, or None when it does not end with call objects."""
     for candidate in _CANDIDATE.finditer(text):
-        calls = _run_to_end(text, candidate.start())
+        calls = calls_to_end(text, candidate.start())
         if calls is not None:
             content = text[: candidate.start()].strip()
             return ParsedTurn(content=content, tool_calls=calls)

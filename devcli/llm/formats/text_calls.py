@@ -1,5 +1,6 @@
 """Tool calls written as text: every shape a model or a server may leave in a reply (Mistral
-markers, OpenHands tags, Hermes `<tool_call>` blocks, bare JSON call objects).
+markers, OpenHands tags, Hermes `<tool_call>` blocks, bare JSON call objects, call objects in
+a Markdown fence that closes the reply).
 
 `parse_text_tool_calls` is what a backend calls on reply text it received (a server's `content`,
 or a local model's decoded output). It returns None when the text makes no call, so that the
@@ -10,6 +11,7 @@ from collections.abc import Collection
 
 from devcli.llm.formats.bare_json_calls import parse_bare_json_calls
 from devcli.llm.formats.call_text import HERMES_OPENER, OPENHANDS_OPENER, ParsedTurn
+from devcli.llm.formats.fenced_calls import parse_fenced_calls
 from devcli.llm.formats.hermes_calls import parse_hermes_calls
 from devcli.llm.formats.mistral_text import (
     TOOL_CALLS,
@@ -48,5 +50,8 @@ def parse_text_tool_calls(
     if marked >= 0:
         return parse_marked_calls(text)
     return (
-        parse_bare_json_calls(text) or parse_call_list_tail(text) or parse_bare_calls(text, names)
+        parse_bare_json_calls(text)
+        or parse_call_list_tail(text)
+        or parse_bare_calls(text, names)
+        or parse_fenced_calls(text, names)
     )
