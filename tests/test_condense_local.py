@@ -46,10 +46,14 @@ class ScriptedTurns(ReplayBackend):
         self.prompts: list[tuple[list[ChatMessage], list[dict[str, Any]]]] = []
 
     def next_turn(
-        self, messages: list[ChatMessage], tools: list[dict[str, Any]], on_text: Any = None
+        self,
+        messages: list[ChatMessage],
+        tools: list[dict[str, Any]],
+        on_text: Any = None,
+        stop: Any = None,
     ) -> AssistantTurn:
         self.prompts.append((messages, tools))
-        return super().next_turn(messages, tools, on_text)
+        return super().next_turn(messages, tools, on_text, stop)
 
 
 def test_sixty_step_session_fits_a_2048_window(local: Any, tmp_path: Path) -> None:

@@ -29,10 +29,14 @@ class Recorder(ReplayBackend):
         self.prompts: list[list[ChatMessage]] = []
 
     def next_turn(
-        self, messages: list[ChatMessage], tools: list[dict[str, Any]], on_text: Any = None
+        self,
+        messages: list[ChatMessage],
+        tools: list[dict[str, Any]],
+        on_text: Any = None,
+        stop: Any = None,
     ) -> AssistantTurn:
         self.prompts.append(messages)
-        return super().next_turn(messages, tools, on_text)
+        return super().next_turn(messages, tools, on_text, stop)
 
 
 def bash_turn(command: str) -> AssistantTurn:

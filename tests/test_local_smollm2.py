@@ -2,6 +2,10 @@
 through its GGUF chat template with OpenHands text calls."""
 
 import json
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +13,7 @@ from typing import Any
 import pytest
 
 from devcli.config import Settings
-from devcli.llm.backend import ChatMessage, Role
+from devcli.llm.backend import ChatMessage, Role, TurnCancelled
 from devcli.llm.formats.template import ChatTemplatePrompt
 from devcli.llm.local import LocalBackend
 from devcli.llm.model_cards import ToolFormat
@@ -169,3 +173,98 @@ def test_devcli_run_without_weights_or_network_explains_and_exits_2(
     assert "GB" in message
     for way in ("devcli models pull", "--model", "--endpoint"):
         assert way in message
+
+
+class _SetsItselfAfter(threading.Event):
+    """An event that becomes set once it has been asked `checks` times. llama.cpp asks between
+    the steps of a decode's compute graph, so a small count stops the first decode part-way."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.left = checks
+
+    def is_set(self) -> bool:
+        self.left -= 1
+        if self.left <= 0:
+            self.set()
+        return super().is_set()
+
+
+def test_a_cancel_stops_the_prompt_evaluation_and_the_next_turn_takes_up_from_it(
+    backend: LocalBackend,
+) -> None:
+    backend.next_turn(_chat("Hello."), [])  # the system prompt is now in the cache
+    messages = _chat("Summarise this log:\n" + "\n".join(f"line {n}: ok" for n in range(120)))
+    prompt = backend.prompt_tokens(messages, [])
+    with pytest.raises(TurnCancelled):
+        backend.next_turn(messages, [], stop=_SetsItselfAfter(20))
+    kept = backend.llama.n_tokens
+    assert 0 < kept < len(prompt)  # stopped inside the prompt, before any token was generated
+    turn = backend.next_turn(messages, [])
+    assert turn.usage.completion_tokens > 0
+    assert backend.last_timings is not None
+    # The tokens evaluated before the cancel stay in the cache and are not evaluated again.
+    assert backend.last_timings.prompt_evaluated == len(prompt) - kept
+
+
+def test_a_cancel_while_the_model_writes_ends_the_turn_at_the_next_token(
+    backend: LocalBackend,
+) -> None:
+    stop = threading.Event()
+    shown: list[str] = []
+
+    def show_then_cancel(text: str) -> None:
+        shown.append(text)
+        stop.set()
+
+    writer = _sibling(backend, max_tokens=200)
+    with pytest.raises(TurnCancelled):
+        writer.next_turn(_chat("Write a long poem about the sea."), [], show_then_cancel, stop)
+    assert len(shown) == 1
+
+
+CTRL_C_CHILD = """
+import os, signal, threading
+from devcli.config import Settings
+from devcli.llm.backend import ChatMessage, Role
+from devcli.llm.model_setup import build_local_backend
+
+class CtrlCAfter(threading.Event):
+    # Presses Ctrl-C from inside the decode: on the n-th time llama.cpp asks whether to stop.
+    def __init__(self, checks):
+        super().__init__()
+        self.left = checks
+    def is_set(self):
+        self.left -= 1
+        if self.left == 0:
+            os.kill(os.getpid(), signal.SIGINT)
+        return super().is_set()
+
+backend = build_local_backend(Settings(model=os.environ["MODEL"], ctx_size=2048))
+messages = [
+    ChatMessage(role=Role.SYSTEM, content="You are helpful."),
+    ChatMessage(role=Role.USER, content="\\n".join(f"line {n}: ok" for n in range(120))),
+]
+prompt = backend.prompt_tokens(messages, [])
+try:
+    backend.next_turn(messages, [], stop=CtrlCAfter(20))
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted", backend.llama.n_tokens, len(prompt))
+"""
+
+
+def test_ctrl_c_stops_a_long_prompt_evaluation_at_once(tmp_path: Path) -> None:
+    # In a child: the signal goes to the whole process, and native code runs there.
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_CHILD],
+        env={**os.environ, "MODEL": str(smollm2_gguf())},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    word, evaluated, prompt = done.stdout.split()
+    assert word == "interrupted"
+    assert int(evaluated) < int(prompt)  # the prompt was not evaluated to its end first
+    assert "Exception ignored" not in done.stderr

@@ -44,10 +44,14 @@ class Recorder(ReplayBackend):
         self.requests: list[list[ChatMessage]] = []
 
     def next_turn(
-        self, messages: list[ChatMessage], tools: list[dict[str, Any]], on_text: Any = None
+        self,
+        messages: list[ChatMessage],
+        tools: list[dict[str, Any]],
+        on_text: Any = None,
+        stop: Any = None,
     ) -> AssistantTurn:
         self.requests.append(messages)
-        return super().next_turn(messages, tools, on_text)
+        return super().next_turn(messages, tools, on_text, stop)
 
 
 def make_agent(
@@ -222,7 +226,11 @@ class Interrupting(ReplayBackend):
         self.calls = 0
 
     def next_turn(
-        self, messages: list[ChatMessage], tools: list[dict[str, Any]], on_text: Any = None
+        self,
+        messages: list[ChatMessage],
+        tools: list[dict[str, Any]],
+        on_text: Any = None,
+        stop: Any = None,
     ) -> AssistantTurn:
         self.calls += 1
         if self.calls == 1:

@@ -6,9 +6,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from devcli.agent.loop import Agent, Mode, StopReason, TurnCancelled
+from devcli.agent.loop import Agent, Mode, StopReason
 from devcli.events import AssistantTurn, Finished, Observation, ToolCall
 from devcli.exit_codes import ExitCode
+from devcli.llm.backend import TurnCancelled
 from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
 from devcli.tools.base import CallHook, Refusal, Tool, ToolArgs

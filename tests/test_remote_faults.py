@@ -3,6 +3,7 @@ correct turn after retrying, or in a clear BackendError."""
 
 import base64
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,13 @@ import pytest
 from devcli.config import Settings
 from devcli.events import ToolCall
 from devcli.ids import is_valid_tool_call_id
-from devcli.llm.backend import BackendError, ChatMessage, ContextOverflowError, Role
+from devcli.llm.backend import (
+    BackendError,
+    ChatMessage,
+    ContextOverflowError,
+    Role,
+    TurnCancelled,
+)
 from devcli.llm.providers import Endpoint
 from devcli.llm.remote import BROKEN_OFF, RemoteBackend
 from devcli.llm.retry import RetryPolicy
@@ -410,3 +417,45 @@ def test_finish_call_stream_helper_is_read_whole(server: FaultServer) -> None:
     assert [(c.name, c.arguments) for c in turn.tool_calls] == [
         ("finish", {"message": "the end", "task_completed": "partial"})
     ]
+
+
+def test_a_cancel_while_text_streams_ends_the_turn_and_the_next_one_works(
+    server: FaultServer,
+) -> None:
+    server.script(text_reply("one two three four five six seven eight", pieces=8))
+    server.script(text_reply("Hello again."))
+    harness = Harness(server)
+    stop = threading.Event()
+    shown: list[str] = []
+
+    def show_then_cancel(text: str) -> None:
+        shown.append(text)
+        stop.set()
+
+    with pytest.raises(TurnCancelled):
+        harness.backend.next_turn(CONVERSATION, TOOLS, show_then_cancel, stop)
+    assert "".join(shown) != "one two three four five six seven eight"
+    assert harness.backend.next_turn(CONVERSATION, TOOLS).content == "Hello again."
+
+
+def test_a_cancel_stops_a_streamed_tool_call_that_shows_no_text(server: FaultServer) -> None:
+    arguments = json.dumps({"command": "sleep 1; echo done"})
+    server.script(call_reply([("call1", "execute_bash", arguments)], piece=2))
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(TurnCancelled):
+        Harness(server).backend.next_turn(CONVERSATION, TOOLS, stop=stop)
+    assert len(server.chat_requests) == 1  # asked once: a cancel is not a failure to retry
+
+
+def test_a_cancel_cuts_the_wait_between_tries_short() -> None:
+    backend = RemoteBackend(
+        Endpoint(base_url="http://127.0.0.1:1/v1", model="m"),
+        Settings(),
+        policy=RetryPolicy(tries=3, base_delay=600, max_delay=600),  # real waits, no clock
+    )
+    stop = threading.Event()
+    stop.set()
+    # Without the cut the next try would come after ten minutes.
+    with pytest.raises(TurnCancelled):
+        backend.next_turn(CONVERSATION, TOOLS, stop=stop)

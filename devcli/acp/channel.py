@@ -18,7 +18,7 @@ from acp.interfaces import Client
 from acp.schema import PermissionOption, RequestPermissionResponse, ToolCallUpdate
 
 from devcli.acp.updates import SessionUpdate
-from devcli.agent.loop import TurnCancelled
+from devcli.llm.backend import TurnCancelled
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from acp.schema import AllowedOutcome, PermissionOption, ToolCallUpdate
 from devcli.acp import call_view
 from devcli.acp.channel import ClientChannel
 from devcli.acp.updates import UpdateTranslator
-from devcli.agent.loop import TurnCancelled
+from devcli.llm.backend import TurnCancelled
 from devcli.safety.approval import Answer, ApprovalRequest, Decision
 
 _ALLOW_ONCE = "allow-once"

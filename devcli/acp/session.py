@@ -31,12 +31,12 @@ from devcli.agent.assembly import (
     build_toolbox,
     session_secrets,
 )
-from devcli.agent.loop import Mode, TurnCancelled
+from devcli.agent.loop import Mode
 from devcli.agent.loop import StopReason as LoopStop
 from devcli.agent.session_start import open_conversation
 from devcli.config import ApprovalMode, ConfigError, Settings
 from devcli.events import Event, ToolCall, UserMessage
-from devcli.llm.backend import Backend, ImageError
+from devcli.llm.backend import Backend, ImageError, TurnCancelled
 from devcli.llm.openai_messages import attach_task_images
 from devcli.redaction import Redactor, secret_values
 from devcli.safety.approval import ApprovalHook

@@ -23,7 +23,14 @@ from devcli.events import (
     UserMessage,
 )
 from devcli.exit_codes import ExitCode
-from devcli.llm.backend import Backend, BackendError, ChatMessage, ContextOverflowError, TextSink
+from devcli.llm.backend import (
+    Backend,
+    BackendError,
+    ChatMessage,
+    ContextOverflowError,
+    TextSink,
+    TurnCancelled,
+)
 from devcli.safe_text import scrubbing
 from devcli.tool_schema import ToolSchemas
 from devcli.tools.base import ArgumentError, CallHook, Tool, ToolArgs, ToolResult
@@ -56,14 +63,6 @@ class StopReason(StrEnum):
     BACKEND = "backend_error"
     INTERRUPTED = "interrupted"
     REPLY = "reply"  # interactive: the model answered the user and waits
-
-
-class TurnCancelled(BaseException):
-    """Stops the running turn as Ctrl-C does, for front ends without a terminal (ACP).
-
-    A BaseException, like KeyboardInterrupt, so that no `except Exception` on the way (a
-    backend's retries, a tool) mistakes it for a failure of its own.
-    """
 
 
 class Outcome(BaseModel):
@@ -165,13 +164,13 @@ class Agent:
         tools = self.toolbox.schemas()
         messages = self._prompt(tools)
         try:
-            turn = self.backend.next_turn(messages, tools, self.on_text)
+            turn = self.backend.next_turn(messages, tools, self.on_text, stop=self.cancel)
         except ContextOverflowError:
             if self.condenser is None:
                 raise
             self.compact()  # the server's count beat our estimate: condense once and retry
             messages = model_messages(self.system_prompt, self.events)
-            turn = self.backend.next_turn(messages, tools, self.on_text)
+            turn = self.backend.next_turn(messages, tools, self.on_text, stop=self.cancel)
         self.meter.observe_usage(messages, turn.usage.prompt_tokens)
         return turn
 

@@ -6,6 +6,7 @@ condensation: no model reads the replayed conversation, so it has no window to f
 for one all the same (`/compact`), the summary is the mechanical digest of the actions.
 """
 
+import threading
 from collections.abc import Sequence
 
 from devcli.agent.budget import PromptMeter
@@ -27,6 +28,7 @@ class NoSummaries(ReplayBackend):
         messages: list[ChatMessage],
         tools: ToolSchemas,
         on_text: TextSink | None = None,
+        stop: threading.Event | None = None,
     ) -> AssistantTurn:
         raise BackendError("a replay has no model to write summaries")
 

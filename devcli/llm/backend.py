@@ -1,5 +1,6 @@
 """What the loop needs from a model backend: the next assistant turn for a conversation."""
 
+import threading
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -44,6 +45,14 @@ class BackendStartError(RuntimeError):
     crash of the runtime); `devcli run` exits 4 with the message."""
 
 
+class TurnCancelled(BaseException):
+    """Stops the running turn as Ctrl-C does, for front ends without a terminal (ACP).
+
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` on the way (a
+    backend's retries, a tool) mistakes it for a failure of its own.
+    """
+
+
 class ContextOverflowError(BackendError):
     """The prompt did not fit the model's context window (as the server reported)."""
 
@@ -79,6 +88,10 @@ class Backend(Protocol):
         messages: list[ChatMessage],
         tools: ToolSchemas,
         on_text: TextSink | None = None,
-    ) -> AssistantTurn: ...
+        stop: threading.Event | None = None,
+    ) -> AssistantTurn:
+        """The model's next turn. Once `stop` is set, generation ends within a token or a
+        streamed chunk and TurnCancelled is raised."""
+        ...
 
     def close(self) -> None: ...

@@ -5,6 +5,7 @@ tokens the model generated, so every prompt extends the previous one and llama.c
 only the new tokens (tool results, user messages); the rest comes from the KV cache.
 """
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +21,9 @@ from devcli.llm.backend import (
     ImageError,
     Role,
     TextSink,
+    TurnCancelled,
 )
+from devcli.llm.decode_abort import aborting_on
 from devcli.llm.formats.call_text import ParsedTurn
 from devcli.llm.formats.chat_format import ChatFormat
 from devcli.llm.formats.prompt_renderer import HistoryMessage, PromptError
@@ -142,6 +145,7 @@ class LocalBackend:
         messages: list[ChatMessage],
         tools: ToolSchemas,
         on_text: TextSink | None = None,
+        stop: threading.Event | None = None,
     ) -> AssistantTurn:
         prompt = self.prompt_tokens(messages, tools)
         room = self.context_window - len(prompt)
@@ -154,7 +158,7 @@ class LocalBackend:
         limit = min(self.max_tokens or room, room)
         restored = self._restore_from_cache(prompt)
         saver = self._prefix_saver(messages, tools, prompt) if self.prompt_cache else None
-        generated, reply = self._generate(prompt, tools, limit, on_text, saver, restored)
+        generated, reply = self._generate(prompt, tools, limit, on_text, saver, restored, stop=stop)
         turn = AssistantTurn(
             content=reply.content,
             tool_calls=reply.tool_calls,
@@ -188,38 +192,47 @@ class LocalBackend:
         on_text: TextSink | None,
         on_first_token: Callable[[float], None] | None = None,
         restored: "Restored | None" = None,
+        stop: threading.Event | None = None,
     ) -> tuple[list[int], ParsedTurn]:
         import llama_cpp
 
         reader = self.chat_format.reader(tools)
         generated: list[int] = []
+        # A decode aborted by a cancel leaves its batch queued in the counters: settle it first.
+        llama_cpp.llama_synchronize(self.llama.ctx)
         llama_cpp.llama_perf_context_reset(self.llama.ctx)
         started = time.perf_counter()
         first_at: float | None = None
+        tokens = self.llama.generate(
+            prompt,
+            temp=self.sampling.temperature,
+            top_p=self.sampling.top_p,
+            top_k=self.sampling.top_k,
+            min_p=self.sampling.min_p,
+            repeat_penalty=self.sampling.repeat_penalty,
+            grammar=self._grammar(tools),
+        )
         try:
-            for token in self.llama.generate(
-                prompt,
-                temp=self.sampling.temperature,
-                top_p=self.sampling.top_p,
-                top_k=self.sampling.top_k,
-                min_p=self.sampling.min_p,
-                repeat_penalty=self.sampling.repeat_penalty,
-                grammar=self._grammar(tools),
-            ):
-                if first_at is None:
-                    first_at = time.perf_counter()
-                    if on_first_token is not None:
-                        on_first_token(first_at - started)
-                generated.append(token)
-                if self.vocab.is_end_of_generation(token):
-                    break
-                text = reader.feed(token)
-                if text and on_text is not None:
-                    on_text(text)
-                if reader.stopped or len(generated) >= limit:
-                    break
+            with aborting_on(self.llama.ctx, stop):
+                for token in tokens:
+                    if first_at is None:
+                        first_at = time.perf_counter()
+                        if on_first_token is not None:
+                            on_first_token(first_at - started)
+                    generated.append(token)
+                    if self.vocab.is_end_of_generation(token):
+                        break
+                    text = reader.feed(token)
+                    if text and on_text is not None:
+                        on_text(text)
+                    if reader.stopped or len(generated) >= limit:
+                        break
         except RuntimeError as exc:  # llama.cpp reports decode failures this way
+            if stop is not None and stop.is_set():
+                raise TurnCancelled from exc  # the decode was aborted on purpose
             raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
+        finally:
+            tokens.close()
         finished = time.perf_counter()
         perf = llama_cpp.llama_perf_context(self.llama.ctx)
         self.last_timings = TurnTimings(

@@ -7,6 +7,7 @@ index 0 for every call, or omit the index; reasoning arrives as `reasoning_conte
 """
 
 import json
+import threading
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from devcli import json_nesting
 from devcli.events import AssistantTurn, ToolCall, Usage
-from devcli.llm.backend import TextSink
+from devcli.llm.backend import TextSink, TurnCancelled
 from devcli.llm.formats.call_text import HeldBackText, make_tool_call
 from devcli.llm.formats.text_calls import parse_text_tool_calls
 from devcli.llm.retry import StreamBroken
@@ -105,9 +106,13 @@ class _TextRelay:
 
 class TurnAssembler:
     def __init__(
-        self, on_text: TextSink | None = None, on_reasoning: TextSink | None = None
+        self,
+        on_text: TextSink | None = None,
+        on_reasoning: TextSink | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self._relay = _TextRelay(on_text)
+        self._stop = stop
         self._on_reasoning = on_reasoning
         self._text: list[str] = []
         self._reasoning: list[str] = []
@@ -118,7 +123,10 @@ class TurnAssembler:
         self.finish_reason: str | None = None
 
     def add_chunk(self, data: Mapping[str, Any]) -> None:
-        """One streamed chunk, as the JSON object the server sent."""
+        """One streamed chunk, as the JSON object the server sent. Raises TurnCancelled once
+        the turn is cancelled: the caller closes the stream, and the server stops."""
+        if self._stop is not None and self._stop.is_set():
+            raise TurnCancelled
         chunk = self._validated(data)
         self.chunks += 1
         self._take_usage(chunk.usage)

@@ -4,6 +4,7 @@ Mistral's API) through the `openai` SDK, with retries and tolerant tool-call rea
 import contextlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -14,7 +15,13 @@ from pydantic import BaseModel
 
 from devcli.config import Settings
 from devcli.events import AssistantTurn
-from devcli.llm.backend import BackendError, ChatMessage, ContextOverflowError, TextSink
+from devcli.llm.backend import (
+    BackendError,
+    ChatMessage,
+    ContextOverflowError,
+    TextSink,
+    TurnCancelled,
+)
 from devcli.llm.formats.openhands_text import STOP_WORD
 from devcli.llm.model_cards import card_for_name, sampling_for
 from devcli.llm.openai_messages import image_part, native_messages, text_format_messages
@@ -63,7 +70,7 @@ class RemoteBackend:
         settings: Settings,
         *,
         policy: RetryPolicy | None = None,
-        sleep: Callable[[float], Any] = time.sleep,
+        sleep: Callable[[float], Any] | None = None,  # a clock for tests; None waits for real
         notices: NoticeSink | None = None,
         on_reasoning: TextSink | None = None,
         choose: ModelChooser | None = None,
@@ -97,11 +104,14 @@ class RemoteBackend:
         messages: list[ChatMessage],
         tools: ToolSchemas,
         on_text: TextSink | None = None,
+        stop: threading.Event | None = None,
     ) -> AssistantTurn:
         shown = _ShownText(on_text)
         try:
             self.discover_model()
-            return self._retrying(lambda: self._ask(messages, tools, shown.start_attempt()))
+            return self._retrying(
+                lambda: self._ask(messages, tools, shown.start_attempt(), stop), stop=stop
+            )
         except RemoteFailure as exc:
             raise self._backend_error(exc) from exc
         except ModelChoiceError as exc:
@@ -150,40 +160,62 @@ class RemoteBackend:
 
     # -- one request ----------------------------------------------------------------------
 
-    def _retrying(self, action: Callable[[], T], policy: RetryPolicy | None = None) -> T:
+    def _retrying(
+        self,
+        action: Callable[[], T],
+        policy: RetryPolicy | None = None,
+        stop: threading.Event | None = None,
+    ) -> T:
         return with_retries(
             action,
             policy or self.policy,
             self.endpoint.base_url,
-            sleep=self._sleep,
+            sleep=lambda seconds: self._wait(seconds, stop),
             on_retry=self._notice_retry,
         )
 
+    def _wait(self, seconds: float, stop: threading.Event | None) -> None:
+        """The pause before another try, cut short when the turn is cancelled."""
+        if self._sleep is not None:
+            self._sleep(seconds)
+            cancelled = stop is not None and stop.is_set()
+        elif stop is not None:
+            cancelled = stop.wait(seconds)
+        else:
+            time.sleep(seconds)
+            cancelled = False
+        if cancelled:
+            raise TurnCancelled
+
     def _ask(
-        self, messages: list[ChatMessage], tools: ToolSchemas, on_text: TextSink | None
+        self,
+        messages: list[ChatMessage],
+        tools: ToolSchemas,
+        on_text: TextSink | None,
+        stop: threading.Event | None = None,
     ) -> AssistantTurn:
         names = [tool.name for tool in tools]
         wire = self._wire_messages(messages, tools)
         try:
-            assembler = self._answer(wire, tools, on_text)
+            assembler = self._answer(wire, tools, TurnAssembler(on_text, self.on_reasoning, stop))
         except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
             if not (self._optional_fields and _names_optional_field(exc)):
                 raise
             self._optional_fields = False
             self._notice(Notice(text="the server refused extra sampling fields; leaving them out"))
-            return self._ask(messages, tools, on_text)
+            return self._ask(messages, tools, on_text, stop)
         return assembler.turn(names, tools if self._text_tools else ())
 
-    def _answer(self, wire: Any, tools: ToolSchemas, on_text: TextSink | None) -> TurnAssembler:
+    def _answer(self, wire: Any, tools: ToolSchemas, assembler: TurnAssembler) -> TurnAssembler:
         if self._streaming:
             try:
-                return self._streamed(wire, self._body(tools), on_text)
+                return self._streamed(wire, self._body(tools), assembler)
             except EmptyStream:
                 # Seen with llama-cpp-python's function-calling formats: the server fails
                 # inside the stream and closes it without a word; a whole answer works.
                 self._streaming = False
                 self._notice(Notice(text="empty stream; asking without streaming from now"))
-        return self._whole(wire, self._body(tools), on_text)
+        return self._whole(wire, self._body(tools), assembler)
 
     def _body(self, tools: ToolSchemas) -> dict[str, Any]:
         """Everything but `model`, `messages` and `stream`, which the SDK call names."""
@@ -221,9 +253,8 @@ class RemoteBackend:
         return native_messages(messages, self._images)
 
     def _streamed(
-        self, messages: Any, body: dict[str, Any], on_text: TextSink | None
+        self, messages: Any, body: dict[str, Any], assembler: TurnAssembler
     ) -> TurnAssembler:
-        assembler = TurnAssembler(on_text, self.on_reasoning)
         stream = self._client.chat.completions.create(
             model=self.model_name, messages=messages, stream=True, extra_body=body
         )
@@ -247,9 +278,8 @@ class RemoteBackend:
         return assembler
 
     def _whole(
-        self, messages: Any, body: dict[str, Any], on_text: TextSink | None
+        self, messages: Any, body: dict[str, Any], assembler: TurnAssembler
     ) -> TurnAssembler:
-        assembler = TurnAssembler(on_text, self.on_reasoning)
         body.pop("stream_options", None)
         response: object = self._client.chat.completions.create(
             model=self.model_name, messages=messages, stream=False, extra_body=body

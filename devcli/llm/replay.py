@@ -6,6 +6,7 @@ recorded, and `problem_after` says when the replay did not use every turn or whe
 result differs from the recorded one.
 """
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from devcli import json_nesting
 from devcli.events import AssistantTurn, Condensation, Event, Observation
-from devcli.llm.backend import BackendError, ChatMessage, ImageError, TextSink
+from devcli.llm.backend import BackendError, ChatMessage, ImageError, TextSink, TurnCancelled
 from devcli.llm.formats.call_text import make_tool_call
 from devcli.notices import NoticeSink, publish
 from devcli.tool_schema import ToolSchemas
@@ -164,7 +165,10 @@ class ReplayBackend:
         messages: list[ChatMessage],
         tools: ToolSchemas,
         on_text: TextSink | None = None,
+        stop: threading.Event | None = None,
     ) -> AssistantTurn:
+        if stop is not None and stop.is_set():
+            raise TurnCancelled
         if self._next >= len(self._turns):
             raise BackendError(
                 f"The replay has no more recorded turns (all {len(self._turns)} were played)."
