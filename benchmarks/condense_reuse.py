@@ -12,9 +12,10 @@ evaluation restarts at the condensation point, after the system prompt and the t
 
 import argparse
 import tempfile
+import threading
 from pathlib import Path
-from typing import Any
 
+from benchmarks.local_model import add_model_option, model_path
 from devcli.agent.budget import PromptMeter
 from devcli.agent.condenser import Condenser
 from devcli.agent.loop import Agent
@@ -26,6 +27,7 @@ from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.local import LocalBackend
 from devcli.llm.model_setup import build_local_backend
 from devcli.llm.replay import ReplayBackend
+from devcli.tool_schema import ToolSchemas
 from devcli.tools.registry import ToolBox
 
 
@@ -56,8 +58,9 @@ class EvaluatedTurns:
     def next_turn(
         self,
         messages: list[ChatMessage],
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         on_text: TextSink | None = None,
+        stop: threading.Event | None = None,
     ) -> AssistantTurn:
         self.local.max_tokens = 1
         self.local.force_tool_call = False
@@ -93,37 +96,32 @@ class Summaries:
         self.model_name = local.model_name
         self.context_window = local.context_window
 
-    def count_prompt_tokens(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> int:
+    def count_prompt_tokens(self, messages: list[ChatMessage], tools: ToolSchemas) -> int:
         return self.local.count_prompt_tokens(messages, tools)
 
     def next_turn(
         self,
         messages: list[ChatMessage],
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         on_text: TextSink | None = None,
+        stop: threading.Event | None = None,
     ) -> AssistantTurn:
         self.local.max_tokens = 96
-        return self.local.next_turn(messages, tools)
+        return self.local.next_turn(messages, tools, stop=stop)
 
     def close(self) -> None:
         pass
 
 
-def default_model() -> str:
-    from tests.support.llm_files import smollm2_gguf
-
-    return str(smollm2_gguf())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None, help="a .gguf path [SmolLM2 135M]")
+    add_model_option(parser)
     parser.add_argument("--ctx-size", type=int, default=4096)
     parser.add_argument("--turns", type=int, default=40)
     options = parser.parse_args()
     local = build_local_backend(
         Settings(
-            model=options.model or default_model(),
+            model=model_path(options.model),
             ctx_size=options.ctx_size,
             temperature=0.0,
             seed=1,

@@ -13,18 +13,13 @@ import argparse
 import statistics
 import time
 
+from benchmarks.local_model import add_model_option, model_path
 from devcli.config import Settings
 from devcli.llm.backend import ChatMessage, Role
 from devcli.llm.local import LocalBackend
 from devcli.llm.model_setup import build_local_backend
 
 TASK = "Write a long, detailed story about a lighthouse keeper and a storm."
-
-
-def default_model() -> str:
-    from tests.support.llm_files import smollm2_gguf
-
-    return str(smollm2_gguf())
 
 
 def bare_generate(backend: LocalBackend, prompt: list[int], limit: int) -> tuple[int, float]:
@@ -49,12 +44,12 @@ def bare_generate(backend: LocalBackend, prompt: list[int], limit: int) -> tuple
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None, help="a .gguf path [SmolLM2 135M]")
+    add_model_option(parser)
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--runs", type=int, default=7)
     options = parser.parse_args()
     settings = Settings(
-        model=options.model or default_model(),
+        model=model_path(options.model),
         ctx_size=2048,
         temperature=0.0,
         max_tokens=options.tokens,

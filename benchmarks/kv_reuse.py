@@ -15,6 +15,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from benchmarks.local_model import add_model_option, model_path
 from devcli.agent.system_prompt import build_system_prompt
 from devcli.config import Settings
 from devcli.llm.backend import ChatMessage, Role
@@ -39,12 +40,6 @@ RESULTS = [
 ]
 
 
-def default_model() -> str:
-    from tests.support.llm_files import smollm2_gguf
-
-    return str(smollm2_gguf())
-
-
 def tiny_template_model(kind: str) -> str:
     from tests.support.template_ggufs import (
         LLAMA3_STYLE_TEMPLATE,
@@ -59,7 +54,7 @@ def tiny_template_model(kind: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None, help="a .gguf path [SmolLM2 135M]")
+    add_model_option(parser)
     parser.add_argument(
         "--tiny", choices=("qwen", "llama3"), help="a tiny GGUF whose template teaches calls"
     )
@@ -67,7 +62,7 @@ def main() -> None:
     options = parser.parse_args()
     model = options.model or (tiny_template_model(options.tiny) if options.tiny else None)
     settings = Settings(
-        model=model or default_model(),
+        model=model_path(model),
         ctx_size=8192,
         temperature=0.0,
         max_tokens=48,

@@ -17,9 +17,9 @@ import resource
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from devcli.config import Settings
 from devcli.events import AssistantTurn
@@ -27,6 +27,7 @@ from devcli.headless import OutputFormat, RunRequest, run_headless
 from devcli.llm.backend import ChatMessage, TextSink
 from devcli.llm.formats.call_text import make_tool_call
 from devcli.llm.replay import ReplayBackend
+from devcli.tool_schema import ToolSchemas
 
 
 class TimedReplay(ReplayBackend):
@@ -39,11 +40,12 @@ class TimedReplay(ReplayBackend):
     def next_turn(
         self,
         messages: list[ChatMessage],
-        tools: list[dict[str, Any]],
+        tools: ToolSchemas,
         on_text: TextSink | None = None,
+        stop: threading.Event | None = None,
     ) -> AssistantTurn:
         self.asked.append(time.perf_counter())
-        return super().next_turn(messages, tools, on_text)
+        return super().next_turn(messages, tools, on_text, stop)
 
 
 def turns_for(steps: int, notes: Path) -> list[AssistantTurn]:
