@@ -106,6 +106,7 @@ class Observation(_Event):
     content: SafeStr
     exit_code: int | None = None
     is_error: bool = False
+    images: tuple[SafeStr, ...] = ()  # paths of images the tool returned
 
 
 class ErrorEvent(_Event):

@@ -26,6 +26,11 @@ def cache_dir() -> Path:
     return user_cache_path("devcli", appauthor=False)
 
 
+def tool_images_dir() -> Path:
+    """Images tools returned, kept by content so that resumed sessions can send them again."""
+    return data_dir() / "tool-images"
+
+
 def repository_key(workspace: Path) -> str:
     """A readable, collision-free folder name for one repository's sessions."""
     resolved = str(workspace.resolve())

@@ -3,6 +3,7 @@
 import base64
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -176,6 +177,51 @@ def test_results_keep_text_name_links_and_describe_media() -> None:
         "[image, image/png, 64 bytes: not shown]",
     ]
     assert pixel not in observed.content
+
+
+def _image_result(data: bytes, mime_type: str = "image/png") -> CallToolResult:
+    encoded = base64.b64encode(data).decode()
+    return CallToolResult(
+        content=[
+            TextContent(type="text", text="Here it is."),
+            ImageContent(type="image", data=encoded, mime_type=mime_type),
+        ]
+    )
+
+
+def test_images_are_kept_by_content_and_go_with_the_result(tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(100))
+    first = tool_result(_image_result(png), tmp_path / "images")
+    again = tool_result(_image_result(png), tmp_path / "images")
+    assert (
+        first.content
+        == "Here it is.\n\n[image, image/png, 108 bytes: shown to the model if it takes images]"
+    )
+    (kept,) = first.images
+    assert Path(kept).read_bytes() == png and Path(kept).suffix == ".png"
+    assert again.images == first.images  # the same image is kept once
+    assert [p.name for p in (tmp_path / "images").iterdir()] == [Path(kept).name]
+
+
+@pytest.mark.parametrize(
+    ("data", "mime_type", "why"),
+    [
+        (b"<svg/>", "image/svg+xml", "not shown"),
+        (None, "image/png", "not valid base64, not shown"),
+    ],
+    ids=["a type models do not take", "broken base64"],
+)
+def test_images_that_cannot_go_are_only_described(
+    tmp_path: Path, data: bytes | None, mime_type: str, why: str
+) -> None:
+    result = _image_result(b"", mime_type)
+    block = result.content[1]
+    assert isinstance(block, ImageContent)
+    block.data = base64.b64encode(data).decode() if data is not None else "%%not base64%%"
+    observed = tool_result(result, tmp_path / "images")
+    assert observed.images == ()
+    assert observed.content.endswith(f": {why}]")
+    assert not (tmp_path / "images").exists()
 
 
 def test_structured_content_is_shown_once() -> None:

@@ -16,6 +16,7 @@ from tests.support.mcp_servers import (
     stdio_server,
     write_user_config,
 )
+from tests.support.mcp_test_server import PIXEL_PNG
 
 TOOL_TIMEOUT_S = 2
 
@@ -128,7 +129,13 @@ def test_an_http_server_answers_and_its_crash_ends_in_an_observation(
     assert failed.is_error and "refused on purpose: over HTTP" in failed.content
     assert slept.is_error and f"no answer within {TOOL_TIMEOUT_S} s" in slept.content
     assert "Resource link: readme <file://" in described.content
-    assert "[image, image/png, 70 bytes: not shown]" in described.content
+    assert (
+        "[image, image/png, 70 bytes: shown to the model if it takes images]" in described.content
+    )
+    # The image is kept by content, outside the session, for models that take images.
+    (kept,) = described.images
+    assert Path(kept).read_bytes() == PIXEL_PNG
+    assert Path(kept).parent == Path(os.environ["DEVCLI_DATA_DIR"]) / "tool-images"
     assert crashed.is_error and "stopped while running `crash`" in crashed.content
     assert "Restarting it failed" in crashed.content
     # The header's token is masked wherever devcli writes, like an API key.

@@ -130,3 +130,63 @@ def test_a_backend_without_image_support_refuses_images(tmp_path: Path) -> None:
     replay = ReplayBackend([], model_name="replay")
     with pytest.raises(ImageError, match="--image needs a remote model"):
         attach_task_images(replay, [_png(tmp_path / "a.png")])
+
+
+def _results_with_image(image: Path, then: ChatMessage | None) -> list[ChatMessage]:
+    shot = ToolCall(id="a1B2c3D4e", name="mcp__web__screenshot", arguments={})
+    bash = ToolCall(id="f5G6h7J8k", name="execute_bash", arguments={"command": "ls"})
+    messages = _conversation(shot, bash, results=("[image, image/png, 208 bytes]", "a.txt"))
+    messages[3] = messages[3].model_copy(update={"images": (str(image),)})
+    return messages + ([then] if then is not None else [])
+
+
+def test_images_a_tool_returned_follow_the_run_of_results(tmp_path: Path) -> None:
+    image = _png(tmp_path / "shot.png")
+    wire = native_messages(
+        _results_with_image(image, ChatMessage(role=Role.ASSISTANT, content="I see a cat."))
+    )
+    roles = [m["role"] for m in wire]
+    assert roles == ["system", "user", "assistant", "tool", "tool", "user", "assistant"]
+    label, picture = wire[5]["content"]
+    assert label == {"type": "text", "text": "The image returned by `mcp__web__screenshot`:"}
+    assert base64.b64decode(picture["image_url"]["url"].split(",", 1)[1]) == image.read_bytes()
+    assert wire[3]["content"] == "[image, image/png, 208 bytes]"  # the result keeps its text
+
+
+def test_a_user_message_after_tool_images_joins_them(tmp_path: Path) -> None:
+    image = _png(tmp_path / "shot.png")
+    wire = native_messages(
+        _results_with_image(image, ChatMessage(role=Role.USER, content="Please go on."))
+    )
+    assert [m["role"] for m in wire] == ["system", "user", "assistant", "tool", "tool", "user"]
+    assert wire[-1]["content"][-1] == {"type": "text", "text": "Please go on."}
+
+
+def test_an_image_no_longer_on_disk_is_named_and_the_request_still_goes(tmp_path: Path) -> None:
+    gone = tmp_path / "gone.png"
+    wire = native_messages(_results_with_image(gone, None))
+    _label, note = wire[-1]["content"]
+    assert (
+        note["type"] == "text" and "image not sent" in note["text"] and "gone.png" in note["text"]
+    )
+
+
+def test_a_later_user_message_carries_its_own_images(tmp_path: Path) -> None:
+    first, later = _png(tmp_path / "first.png"), _png(tmp_path / "later.png")
+    messages = [
+        ChatMessage(role=Role.SYSTEM, content="s"),
+        ChatMessage(role=Role.USER, content="one", images=(str(first),)),
+        ChatMessage(role=Role.ASSISTANT, content="ok"),
+        ChatMessage(role=Role.USER, content="two", images=(str(later),)),
+    ]
+    for wire in (native_messages(messages), text_format_messages(messages, TOOLS)):
+        assert [part["type"] for part in wire[1]["content"]] == ["text", "image_url"]
+        assert [part["type"] for part in wire[3]["content"]] == ["text", "image_url"]
+
+
+def test_the_text_format_puts_tool_images_beside_the_result(tmp_path: Path) -> None:
+    image = _png(tmp_path / "shot.png")
+    wire = text_format_messages(_results_with_image(image, None), TOOLS)
+    assert [m["role"] for m in wire] == ["system", "user", "assistant", "user"]
+    kinds = [part["type"] for part in wire[-1]["content"]]
+    assert kinds == ["text", "image_url", "text"]  # the screenshot's result, its image, then ls

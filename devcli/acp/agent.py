@@ -7,6 +7,7 @@ requests while a turn runs.
 
 import asyncio
 import concurrent.futures
+import hashlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -44,15 +45,10 @@ from devcli.acp.prompt_blocks import PromptBlock, PromptImage, read_prompt
 from devcli.acp.session import AcpSession, SessionServices
 from devcli.config import ConfigError, Settings, load_settings
 from devcli.events import SessionFileError
+from devcli.image_types import suffix_for
 from devcli.llm.backend import Backend
 from devcli.session_files import SessionNotFound, find_session, list_sessions, load_for_resume
 
-_IMAGE_SUFFIXES = {
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-}
 _SHUTDOWN_WAIT_SECONDS = 30.0
 
 
@@ -277,16 +273,15 @@ class DevcliAcpAgent:
             return []
         if not self._services().images:
             raise _invalid("this model takes no images")
-        if session.has_messages:
-            raise _invalid("images can go with the first message of a session only")
         folder = session.image_folder()
         folder.mkdir(parents=True, exist_ok=True)
         paths: list[Path] = []
-        for number, image in enumerate(images, start=1):
-            suffix = _IMAGE_SUFFIXES.get(image.mime_type)
+        for image in images:
+            suffix = suffix_for(image.mime_type)
             if suffix is None:
                 raise _invalid(f"images of type {image.mime_type} are not taken")
-            path = folder / f"image-{number}{suffix}"
+            # Named by content: images of later messages never overwrite earlier ones.
+            path = folder / (hashlib.sha256(image.data).hexdigest()[:32] + suffix)
             path.write_bytes(image.data)
             paths.append(path)
         return paths

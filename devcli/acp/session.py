@@ -37,7 +37,7 @@ from devcli.agent.session_start import open_conversation
 from devcli.config import ApprovalMode, ConfigError, Settings
 from devcli.events import Event, ToolCall, UserMessage
 from devcli.llm.backend import Backend, ImageError, TurnCancelled
-from devcli.llm.openai_messages import attach_task_images
+from devcli.llm.openai_messages import check_images
 from devcli.redaction import Redactor, secret_values
 from devcli.safety.approval import ApprovalHook
 from devcli.session_files import ResumedSession
@@ -200,7 +200,7 @@ class AcpSession:
             with self.services.turn_lock:
                 self.translator.new_prompt()
                 if self.services.images:
-                    self._attach_images(images or self._first_images())
+                    self._check_images(images)
                 outcome = self.agent.run(prompt.text, images=[str(path) for path in images])
                 if outcome.reason is LoopStop.INTERRUPTED:
                     self._settle_interrupted_commands()
@@ -227,15 +227,12 @@ class AcpSession:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _first_images(self) -> list[Path]:
-        """The images of the conversation's first message: the backend sends them with it."""
-        first = next((e for e in self.agent.events if isinstance(e, UserMessage)), None)
-        return [Path(image) for image in first.images] if first is not None else []
-
-    def _attach_images(self, images: list[Path]) -> None:
-        """The backend sends these with the conversation's first message (none clears them)."""
+    def _check_images(self, images: list[Path]) -> None:
+        """Each message carries its own images: the backend, shared by the editor's sessions,
+        keeps none of a task's, so none can go with another session's message."""
         try:
-            attach_task_images(self.services.backend, images)
+            check_images(self.services.backend, images)
+            self.services.backend.attach_images(())
         except ImageError as exc:
             raise RequestError.invalid_params({"details": str(exc)}) from exc
 

@@ -22,19 +22,23 @@ ELIDED_NOTE = "[This output was removed to save context; run the command again i
 def _message(event: Event) -> ChatMessage | None:
     match event:
         case UserMessage():
-            return ChatMessage(role=Role.USER, content=event.content)
+            return ChatMessage(role=Role.USER, content=event.content, images=event.images)
         case AssistantTurn():
             return ChatMessage(
                 role=Role.ASSISTANT, content=event.content, tool_calls=event.tool_calls
             )
         case Observation():
-            return _tool_message(event, event.content)
+            return _tool_message(event, event.content, event.images)
     return None
 
 
-def _tool_message(event: Observation, content: str) -> ChatMessage:
+def _tool_message(event: Observation, content: str, images: tuple[str, ...] = ()) -> ChatMessage:
     return ChatMessage(
-        role=Role.TOOL, content=content, tool_call_id=event.tool_call_id, name=event.name
+        role=Role.TOOL,
+        content=content,
+        tool_call_id=event.tool_call_id,
+        name=event.name,
+        images=images,
     )
 
 
@@ -132,7 +136,9 @@ def model_messages(system_prompt: str, events: Sequence[Event]) -> list[ChatMess
     first_user = first_user_index(events)
     task = events[first_user] if first_user is not None else None
     head = (
-        [ChatMessage(role=Role.USER, content=task.content)] if isinstance(task, UserMessage) else []
+        [ChatMessage(role=Role.USER, content=task.content, images=task.images)]
+        if isinstance(task, UserMessage)
+        else []
     )
     summary = (
         [ChatMessage(role=Role.USER, content=f"{SUMMARY_HEADER}\n\n{latest.summary}")]

@@ -283,6 +283,7 @@ class Agent:
                 content=cut_middle(result.content, self.observation_limit()),
                 exit_code=result.exit_code,
                 is_error=result.is_error,
+                images=result.images,
             )
         )
 

@@ -30,6 +30,9 @@ class ChatMessage(BaseModel):
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     name: str | None = None
+    # Paths of images that go with the message: a user's, or those a tool returned. Only a
+    # backend that takes images sends them; the others see the text alone.
+    images: tuple[str, ...] = ()
 
 
 class BackendError(RuntimeError):

@@ -13,19 +13,13 @@ from typing import Any
 
 from devcli.events import ToolCall
 from devcli.ids import stable_tool_call_id
+from devcli.image_types import IMAGE_TYPES
 from devcli.llm.backend import Backend, ChatMessage, ImageError, Role
 from devcli.llm.formats.openhands_text import describe_tools, render_call, render_result
 from devcli.tool_schema import ToolSchemas
 
 Message = dict[str, Any]
 
-_IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
@@ -43,9 +37,9 @@ def wire_arguments(call: ToolCall) -> str:
 
 def image_part(path: Path) -> Message:
     """An `image_url` content part holding the file as a data URL."""
-    media_type = _IMAGE_TYPES.get(path.suffix.lower())
+    media_type = IMAGE_TYPES.get(path.suffix.lower())
     if media_type is None:
-        kinds = ", ".join(sorted(_IMAGE_TYPES))
+        kinds = ", ".join(sorted(IMAGE_TYPES))
         raise ImageError(f"{path}: not a supported image type (use one of {kinds})")
     try:
         size = path.stat().st_size
@@ -58,10 +52,38 @@ def image_part(path: Path) -> Message:
     return {"type": "image_url", "image_url": {"url": f"data:{media_type};base64,{encoded}"}}
 
 
-def user_content(text: str, images: Sequence[Path]) -> str | list[Message]:
-    if not images:
-        return text
-    return [{"type": "text", "text": text}, *(image_part(path) for path in images)]
+def _history_image_parts(paths: Sequence[str]) -> list[Message]:
+    """Parts for images already in the conversation. One that can no longer be read (a
+    resumed session whose file was removed) is named instead: the request still goes."""
+    parts: list[Message] = []
+    for path in paths:
+        try:
+            parts.append(image_part(Path(path)))
+        except ImageError as exc:
+            parts.append({"type": "text", "text": f"[image not sent: {exc}]"})
+    return parts
+
+
+def _message_images(message: ChatMessage, pending: list[Path]) -> list[Message]:
+    """A user message's own images, or else the task's images still waiting to be sent."""
+    if message.images:
+        return _history_image_parts(message.images)
+    return [image_part(path) for path in pending]
+
+
+def _tool_images_message(messages: Sequence[ChatMessage]) -> Message | None:
+    """One user message with the images a run of tool results returned (servers take images
+    only in user messages)."""
+    parts: list[Message] = []
+    for message in messages:
+        if message.images:
+            count = len(message.images)
+            label = "image" if count == 1 else f"{count} images"
+            parts.append(
+                {"type": "text", "text": f"The {label} returned by `{message.name or 'tool'}`:"}
+            )
+            parts += _history_image_parts(message.images)
+    return {"role": "user", "content": parts} if parts else None
 
 
 def _native_assistant(message: ChatMessage) -> Message:
@@ -78,38 +100,91 @@ def _native_assistant(message: ChatMessage) -> Message:
     return wire
 
 
+class _NativeWire:
+    """The wire messages being built, with the run of tool results still open."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.results: list[ChatMessage] = []
+        # A message of tool images that the next user message joins: strict servers must not
+        # see two user messages in a row that the conversation did not have.
+        self.images_message: Message | None = None
+
+    def add(self, message: Message) -> None:
+        self.close_results()
+        self.images_message = None
+        self.messages.append(message)
+
+    def add_user(self, content: str | list[Message]) -> None:
+        self.close_results()
+        joined = self.images_message
+        if joined is None:
+            self.add({"role": "user", "content": content})
+            return
+        text = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        joined["content"] = [*joined["content"], *text]
+        self.images_message = None
+
+    def add_result(self, message: ChatMessage) -> None:
+        self.messages.append(
+            {
+                "role": "tool",
+                "tool_call_id": wire_id(message.tool_call_id or ""),
+                "content": message.content,
+            }
+        )
+        self.results.append(message)
+
+    def close_results(self) -> None:
+        if not self.results:
+            return
+        images = _tool_images_message(self.results)
+        self.results = []
+        if images is not None:
+            self.messages.append(images)
+            self.images_message = images
+
+
 def native_messages(messages: Sequence[ChatMessage], images: Sequence[Path] = ()) -> list[Message]:
-    """Messages for a server that takes `tools`; `images` go with the first user message."""
-    wire: list[Message] = []
+    """Messages for a server that takes `tools`. `images` (the task's) go with the first user
+    message when it has none of its own; images tools returned follow their results."""
+    wire = _NativeWire()
     pending_images = list(images)
     for message in messages:
         match message.role:
             case Role.SYSTEM:
-                wire.append({"role": "system", "content": message.content})
+                wire.add({"role": "system", "content": message.content})
             case Role.USER:
-                wire.append(
-                    {"role": "user", "content": user_content(message.content, pending_images)}
-                )
+                parts = _message_images(message, pending_images)
+                text: Message = {"type": "text", "text": message.content}
+                wire.add_user([text, *parts] if parts else message.content)
                 pending_images = []
             case Role.ASSISTANT:
-                wire.append(_native_assistant(message))
+                wire.add(_native_assistant(message))
             case Role.TOOL:
-                wire.append(
-                    {
-                        "role": "tool",
-                        "tool_call_id": wire_id(message.tool_call_id or ""),
-                        "content": message.content,
-                    }
-                )
-    return wire
+                wire.add_result(message)
+    wire.close_results()
+    return wire.messages
 
 
-def _append_user_text(wire: list[Message], text: str) -> None:
+def _append_user_text(wire: list[Message], text: str, images: list[Message] | None = None) -> None:
     """Consecutive user messages are merged: chat templates insist on alternating roles."""
-    if wire and wire[-1]["role"] == "user" and isinstance(wire[-1]["content"], str):
-        wire[-1]["content"] += "\n\n" + text
-    else:
-        wire.append({"role": "user", "content": text})
+    last = wire[-1] if wire and wire[-1]["role"] == "user" else None
+    if not images:
+        if last is None:
+            wire.append({"role": "user", "content": text})
+        elif isinstance(last["content"], str):
+            last["content"] += "\n\n" + text
+        else:
+            last["content"] = [*last["content"], {"type": "text", "text": text}]
+        return
+    parts = [{"type": "text", "text": text}, *images]
+    if last is None:
+        wire.append({"role": "user", "content": parts})
+        return
+    earlier = last["content"]
+    before = [{"type": "text", "text": earlier}] if isinstance(earlier, str) else earlier
+    last["content"] = [*before, *parts]
 
 
 def text_format_messages(
@@ -125,20 +200,28 @@ def text_format_messages(
                 wire.append(
                     {"role": "system", "content": message.content + describe_tools(schemas)}
                 )
-            case Role.USER if pending_images:
-                wire.append(
-                    {"role": "user", "content": user_content(message.content, pending_images)}
-                )
-                pending_images = []
             case Role.USER:
-                _append_user_text(wire, message.content)
+                _append_user_text(wire, message.content, _message_images(message, pending_images))
+                pending_images = []
             case Role.ASSISTANT:
                 parts = [message.content.strip()] if message.content.strip() else []
                 parts += [render_call(call) for call in message.tool_calls]
                 wire.append({"role": "assistant", "content": "\n\n".join(parts)})
             case Role.TOOL:
-                _append_user_text(wire, render_result(message.name or "tool", message.content))
+                _append_user_text(
+                    wire,
+                    render_result(message.name or "tool", message.content),
+                    _history_image_parts(message.images),
+                )
     return wire
+
+
+def check_images(backend: Backend, paths: Sequence[Path]) -> None:
+    """ImageError, naming the file, when these images cannot go to this backend."""
+    if paths and not backend.accepts_images:
+        raise ImageError("--image needs a remote model that accepts images (--endpoint/--provider)")
+    for path in paths:
+        image_part(path)
 
 
 def attach_task_images(backend: Backend, paths: Sequence[Path]) -> None:

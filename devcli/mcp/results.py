@@ -1,13 +1,18 @@
 """A server's answer to a call, as the observation the model reads.
 
 Text is kept as written; structured content is added as JSON when the text does not already
-carry it; resource links and embedded resources are named with their URI. Observations are
-text, so images and audio are described, not sent (no backend takes media in tool results).
+carry it; resource links and embedded resources are named with their URI. Images in a format
+models take are saved (by content, so a resumed session can send them again) and go with the
+result to a model that takes images; the text names them for the others. Audio is described.
 """
 
 import base64
 import binascii
+import hashlib
 import json
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from mcp.types import (
@@ -22,28 +27,69 @@ from mcp.types import (
     TextResourceContents,
 )
 
+from devcli.image_types import suffix_for
 from devcli.tools.base import ToolResult
 
 EMPTY_RESULT = "(the tool returned nothing)"
+MAX_SAVED_IMAGE_BYTES = 20 * 1024 * 1024  # what a request may carry per image
 
 
-def tool_result(result: CallToolResult) -> ToolResult:
-    parts = [_block_text(block) for block in result.content]
+def tool_result(result: CallToolResult, image_folder: Path | None = None) -> ToolResult:
+    """The observation of a server's answer; images are saved into `image_folder` (none:
+    they are only described)."""
+    images: list[str] = []
+    parts = [_block_text(block, image_folder, images) for block in result.content]
     texts = [block.text for block in result.content if isinstance(block, TextContent)]
     structured = result.structured_content
     if structured is not None and not _already_in(structured, texts):
         dumped = json.dumps(structured, indent=2, ensure_ascii=False)
         parts.append(dumped if not parts else f"Structured result:\n{dumped}")
     content = "\n\n".join(part for part in parts if part) or EMPTY_RESULT
-    return ToolResult(content=content, is_error=bool(result.is_error))
+    return ToolResult(content=content, is_error=bool(result.is_error), images=tuple(images))
 
 
-def _block_text(block: ContentBlock) -> str:
+def _image_text(block: ImageContent, folder: Path | None, saved: list[str]) -> str:
+    """The image's line in the text; the image itself is saved and listed when it can go."""
+    described = f"image, {block.mime_type}, {_decoded_size(block.data)}"
+    suffix = suffix_for(block.mime_type)
+    if folder is None or suffix is None:
+        return f"[{described}: not shown]"
+    try:
+        data = base64.b64decode(block.data, validate=True)
+    except (binascii.Error, ValueError):
+        return f"[{described}: not valid base64, not shown]"
+    if len(data) > MAX_SAVED_IMAGE_BYTES:
+        return f"[{described}: larger than a model takes, not shown]"
+    try:
+        saved.append(str(_save(data, folder, suffix)))
+    except OSError as exc:
+        return f"[{described}: could not be kept ({exc.strerror or exc}), not shown]"
+    return f"[{described}: shown to the model if it takes images]"
+
+
+def _save(data: bytes, folder: Path, suffix: str) -> Path:
+    """The image's file, named by its content: the same image is kept once."""
+    path = folder / (hashlib.sha256(data).hexdigest()[:32] + suffix)
+    if path.is_file():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=folder, suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _block_text(block: ContentBlock, image_folder: Path | None, images: list[str]) -> str:
     match block:
         case TextContent():
             return block.text
         case ImageContent():
-            return f"[image, {block.mime_type}, {_decoded_size(block.data)}: not shown]"
+            return _image_text(block, image_folder, images)
         case AudioContent():
             return f"[audio, {block.mime_type}, {_decoded_size(block.data)}: not played]"
         case ResourceLink():

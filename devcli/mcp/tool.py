@@ -10,6 +10,7 @@ from devcli.mcp.connection import RemoteTool
 from devcli.mcp.manager import McpCallError
 from devcli.mcp.results import tool_result
 from devcli.mcp.schema import model_schema
+from devcli.paths import tool_images_dir
 from devcli.tool_schema import FunctionSpec, ToolSchema
 from devcli.tools.base import Tool, ToolArgs, ToolResult
 
@@ -72,4 +73,4 @@ class McpTool(Tool[McpArguments]):
             answer = self.caller.call(self.server, self.remote.name, args.values)
         except McpCallError as exc:
             return ToolResult(content=str(exc), is_error=True)
-        return tool_result(answer)
+        return tool_result(answer, tool_images_dir())

@@ -28,6 +28,7 @@ class ToolResult(BaseModel):
     exit_code: int | None = None
     is_error: bool = False
     finish: FinishRequest | None = None
+    images: tuple[str, ...] = ()  # paths of images, for models that take them
 
 
 class ArgumentError(ValueError):
