@@ -9,15 +9,12 @@ decode steps are short, so the callback's fixed cost weighs most.
     python benchmarks/abort_watch.py [--model PATH] [--tokens 128] [--runs 7]
 """
 
-import argparse
 import statistics
 import threading
 
-from benchmarks.local_model import add_model_option, model_path
-from devcli.config import Settings
+from benchmarks.local_model import greedy_backend, speed_options
 from devcli.llm.backend import ChatMessage, Role
 from devcli.llm.local import LocalBackend
-from devcli.llm.model_setup import build_local_backend
 
 LOG = "\n".join(f"{n:04d} build step {n % 7} finished in {n % 13}.{n % 10} s" for n in range(90))
 
@@ -33,18 +30,8 @@ def one_turn(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_model_option(parser)
-    parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--runs", type=int, default=7)
-    options = parser.parse_args()
-    settings = Settings(
-        model=model_path(options.model),
-        ctx_size=4096,
-        temperature=0.0,
-        max_tokens=options.tokens,
-    )
-    backend = build_local_backend(settings)
+    options = speed_options(__doc__.splitlines()[0])
+    backend = greedy_backend(options, ctx_size=4096)
     messages = [
         ChatMessage(role=Role.SYSTEM, content="You summarise build logs."),
         ChatMessage(role=Role.USER, content="Summarise this log in detail:\n" + LOG),

@@ -9,15 +9,12 @@ reader and the text callback.
     python benchmarks/decode_overhead.py [--model PATH] [--tokens 128] [--runs 7]
 """
 
-import argparse
 import statistics
 import time
 
-from benchmarks.local_model import add_model_option, model_path
-from devcli.config import Settings
+from benchmarks.local_model import greedy_backend, speed_options
 from devcli.llm.backend import ChatMessage, Role
 from devcli.llm.local import LocalBackend
-from devcli.llm.model_setup import build_local_backend
 
 TASK = "Write a long, detailed story about a lighthouse keeper and a storm."
 
@@ -43,18 +40,8 @@ def bare_generate(backend: LocalBackend, prompt: list[int], limit: int) -> tuple
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_model_option(parser)
-    parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--runs", type=int, default=7)
-    options = parser.parse_args()
-    settings = Settings(
-        model=model_path(options.model),
-        ctx_size=2048,
-        temperature=0.0,
-        max_tokens=options.tokens,
-    )
-    backend = build_local_backend(settings)
+    options = speed_options(__doc__.splitlines()[0])
+    backend = greedy_backend(options, ctx_size=2048)
     messages = [
         ChatMessage(role=Role.SYSTEM, content="You are a storyteller."),
         ChatMessage(role=Role.USER, content=TASK),
