@@ -31,7 +31,8 @@ def one_turn(
 
 def main() -> None:
     options = speed_options(__doc__.splitlines()[0])
-    backend = greedy_backend(options, ctx_size=4096)
+    # No prompt cache: every run evaluates the whole prompt.
+    backend = greedy_backend(options, ctx_size=4096, prompt_cache=False)
     messages = [
         ChatMessage(role=Role.SYSTEM, content="You summarise build logs."),
         ChatMessage(role=Role.USER, content="Summarise this log in detail:\n" + LOG),

@@ -29,13 +29,15 @@ def speed_options(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def greedy_backend(options: argparse.Namespace, ctx_size: int) -> "LocalBackend":
+def greedy_backend(
+    options: argparse.Namespace, ctx_size: int, prompt_cache: bool = True
+) -> "LocalBackend":
     """The chosen model, loaded as devcli loads it, sampling greedily."""
     from devcli.config import Settings
     from devcli.llm.model_setup import build_local_backend
 
     settings = Settings(
         model=model_path(options.model), ctx_size=ctx_size, temperature=0.0,
-        max_tokens=options.tokens,
+        max_tokens=options.tokens, prompt_cache=prompt_cache,
     )  # fmt: skip
     return build_local_backend(settings)
