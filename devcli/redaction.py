@@ -65,7 +65,9 @@ class Redactor:
             return self.text(value)
         if isinstance(value, dict):
             return {key: self.data(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
+        if isinstance(value, tuple):  # kept a tuple: an unchanged event compares equal
+            return tuple(self.data(item) for item in value)
+        if isinstance(value, list):
             return [self.data(item) for item in value]
         return value
 
