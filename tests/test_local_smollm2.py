@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import llama_cpp
 import pytest
 
 from devcli.config import Settings
@@ -224,13 +225,14 @@ def test_a_cancel_while_the_model_writes_ends_the_turn_at_the_next_token(
 
 
 CTRL_C_CHILD = """
-import os, signal, threading
+import os, signal, sys, threading
+import llama_cpp
 from devcli.config import Settings
 from devcli.llm.backend import ChatMessage, Role
 from devcli.llm.model_setup import build_local_backend
 
 class CtrlCAfter(threading.Event):
-    # Presses Ctrl-C from inside the decode: on the n-th time llama.cpp asks whether to stop.
+    # Presses Ctrl-C from inside the turn: on the n-th time it is asked whether to stop.
     def __init__(self, checks):
         super().__init__()
         self.left = checks
@@ -240,24 +242,29 @@ class CtrlCAfter(threading.Event):
             os.kill(os.getpid(), signal.SIGINT)
         return super().is_set()
 
-backend = build_local_backend(Settings(model=os.environ["MODEL"], ctx_size=2048))
+task, checks = sys.argv[1], int(sys.argv[2])
+backend = build_local_backend(
+    Settings(model=os.environ["MODEL"], ctx_size=2048, temperature=0.0, max_tokens=300)
+)
+if sys.argv[3] == "no-callback":  # as on a GPU backend, which never asks the callback
+    llama_cpp.llama_set_abort_callback = lambda *_: None
 messages = [
     ChatMessage(role=Role.SYSTEM, content="You are helpful."),
-    ChatMessage(role=Role.USER, content="\\n".join(f"line {n}: ok" for n in range(120))),
+    ChatMessage(role=Role.USER, content=task),
 ]
 prompt = backend.prompt_tokens(messages, [])
 try:
-    backend.next_turn(messages, [], stop=CtrlCAfter(20))
+    backend.next_turn(messages, [], stop=CtrlCAfter(checks))
     print("not interrupted")
 except KeyboardInterrupt:
     print("interrupted", backend.llama.n_tokens, len(prompt))
 """
 
 
-def test_ctrl_c_stops_a_long_prompt_evaluation_at_once(tmp_path: Path) -> None:
+def _ctrl_c_child(task: str, checks: int, mode: str) -> tuple[str, int, int, str]:
     # In a child: the signal goes to the whole process, and native code runs there.
     done = subprocess.run(
-        [sys.executable, "-c", CTRL_C_CHILD],
+        [sys.executable, "-c", CTRL_C_CHILD, task, str(checks), mode],
         env={**os.environ, "MODEL": str(smollm2_gguf())},
         capture_output=True,
         text=True,
@@ -265,6 +272,37 @@ def test_ctrl_c_stops_a_long_prompt_evaluation_at_once(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     word, evaluated, prompt = done.stdout.split()
+    return word, int(evaluated), int(prompt), done.stderr
+
+
+def test_ctrl_c_stops_a_long_prompt_evaluation_at_once() -> None:
+    long_task = "\n".join(f"line {n}: ok" for n in range(120))
+    word, evaluated, prompt, stderr = _ctrl_c_child(long_task, 20, "callback")
     assert word == "interrupted"
-    assert int(evaluated) < int(prompt)  # the prompt was not evaluated to its end first
-    assert "Exception ignored" not in done.stderr
+    assert evaluated < prompt  # the prompt was not evaluated to its end first
+    assert "Exception ignored" not in stderr
+
+
+def test_ctrl_c_without_the_abort_callback_stops_at_the_next_token() -> None:
+    word, evaluated, prompt, _ = _ctrl_c_child("Write a long poem about the sea.", 5, "no-callback")
+    assert word == "interrupted"
+    # Pressed while the 5th token was checked: stopped at the next one, not after 300.
+    assert 0 < evaluated - prompt <= 6
+
+
+def test_without_the_abort_callback_a_cancel_still_ends_the_turn_at_the_next_token(
+    backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on a GPU backend, which never asks llama.cpp's abort callback.
+    monkeypatch.setattr(llama_cpp, "llama_set_abort_callback", lambda *_: None)
+    stop = threading.Event()
+    shown: list[str] = []
+
+    def show_then_cancel(text: str) -> None:
+        shown.append(text)
+        stop.set()
+
+    writer = _sibling(backend, max_tokens=200)
+    with pytest.raises(TurnCancelled):
+        writer.next_turn(_chat("Write a long poem about the sea."), [], show_then_cancel, stop)
+    assert len(shown) == 1

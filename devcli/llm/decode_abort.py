@@ -19,21 +19,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from devcli.llm.backend import TurnCancelled
 
-class _Watch:
-    def __init__(self, stop: threading.Event) -> None:
+
+class DecodeWatch:
+    """Whether the turn should stop: asked by llama.cpp inside a decode, and by the caller
+    between tokens (GPU backends never ask the callback)."""
+
+    def __init__(self, stop: threading.Event | None) -> None:
         self.stop = stop
         self.interrupted = False
 
     def __call__(self, _data: Any) -> bool:
-        return self.interrupted or self.stop.is_set()
+        return self.interrupted or (self.stop is not None and self.stop.is_set())
 
     def take_interrupt(self, _signal: int, _frame: Any) -> None:
         self.interrupted = True
 
+    def check(self) -> None:
+        """KeyboardInterrupt after a Ctrl-C, TurnCancelled once the stop event is set."""
+        if self.interrupted:
+            raise KeyboardInterrupt
+        if self.stop is not None and self.stop.is_set():
+            raise TurnCancelled
+
 
 @contextmanager
-def _ctrl_c_noted(watch: _Watch) -> Iterator[None]:
+def _ctrl_c_noted(watch: DecodeWatch) -> Iterator[None]:
     """Ctrl-C sets `watch.interrupted` instead of raising, where Python's default handler is
     the one in place (signals can only be handled on the main thread)."""
     if threading.current_thread() is not threading.main_thread():
@@ -51,22 +63,22 @@ def _ctrl_c_noted(watch: _Watch) -> Iterator[None]:
 
 
 @contextmanager
-def aborting_on(context: Any, stop: threading.Event | None) -> Iterator[None]:
+def aborting_on(context: Any, stop: threading.Event | None) -> Iterator[DecodeWatch]:
     """While inside, llama.cpp gives up the decode it is running on `context` once `stop`
     is set, or on Ctrl-C (raised as KeyboardInterrupt on the way out). Nothing is installed
     without an event."""
+    watch = DecodeWatch(stop)
     if stop is None:
-        yield
+        yield watch
         return
     import llama_cpp
 
-    watch = _Watch(stop)
     # ctypes keeps no reference of its own: the callback must live as long as it is installed.
     callback = llama_cpp.ggml_abort_callback(watch)
     llama_cpp.llama_set_abort_callback(context, callback, None)
     try:
         with _ctrl_c_noted(watch):
-            yield
+            yield watch
     except RuntimeError as exc:
         if watch.interrupted:
             raise KeyboardInterrupt from exc

@@ -213,7 +213,7 @@ class LocalBackend:
             grammar=self._grammar(tools),
         )
         try:
-            with aborting_on(self.llama.ctx, stop):
+            with aborting_on(self.llama.ctx, stop) as watch:
                 for token in tokens:
                     if first_at is None:
                         first_at = time.perf_counter()
@@ -227,6 +227,7 @@ class LocalBackend:
                         on_text(text)
                     if reader.stopped or len(generated) >= limit:
                         break
+                    watch.check()  # GPU backends never ask the abort callback
         except RuntimeError as exc:  # llama.cpp reports decode failures this way
             if stop is not None and stop.is_set():
                 raise TurnCancelled from exc  # the decode was aborted on purpose
