@@ -208,9 +208,8 @@ def test_a_cancel_stops_the_prompt_evaluation_and_the_next_turn_takes_up_from_it
     assert backend.last_timings.prompt_evaluated == len(prompt) - kept
 
 
-def test_a_cancel_while_the_model_writes_ends_the_turn_at_the_next_token(
-    backend: LocalBackend,
-) -> None:
+def _shown_before_a_cancel_set_while_writing(backend: LocalBackend) -> int:
+    """How many pieces of text reached the screen when the first one set the stop event."""
     stop = threading.Event()
     shown: list[str] = []
 
@@ -221,7 +220,13 @@ def test_a_cancel_while_the_model_writes_ends_the_turn_at_the_next_token(
     writer = _sibling(backend, max_tokens=200)
     with pytest.raises(TurnCancelled):
         writer.next_turn(_chat("Write a long poem about the sea."), [], show_then_cancel, stop)
-    assert len(shown) == 1
+    return len(shown)
+
+
+def test_a_cancel_while_the_model_writes_ends_the_turn_at_the_next_token(
+    backend: LocalBackend,
+) -> None:
+    assert _shown_before_a_cancel_set_while_writing(backend) == 1
 
 
 CTRL_C_CHILD = """
@@ -295,14 +300,4 @@ def test_without_the_abort_callback_a_cancel_still_ends_the_turn_at_the_next_tok
 ) -> None:
     # As on a GPU backend, which never asks llama.cpp's abort callback.
     monkeypatch.setattr(llama_cpp, "llama_set_abort_callback", lambda *_: None)
-    stop = threading.Event()
-    shown: list[str] = []
-
-    def show_then_cancel(text: str) -> None:
-        shown.append(text)
-        stop.set()
-
-    writer = _sibling(backend, max_tokens=200)
-    with pytest.raises(TurnCancelled):
-        writer.next_turn(_chat("Write a long poem about the sea."), [], show_then_cancel, stop)
-    assert len(shown) == 1
+    assert _shown_before_a_cancel_set_while_writing(backend) == 1
