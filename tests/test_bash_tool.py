@@ -30,6 +30,10 @@ def call(tool: BashTool, command: str, **extra: object):  # type: ignore[no-unty
     return tool.execute(BashArgs.model_validate({"command": command, **extra}))
 
 
+def look(tool: BashTool, command: str) -> str:
+    return str(call(tool, command, timeout=30).content)
+
+
 def test_working_directory_and_environment_persist(bash: BashTool, tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     call(bash, "cd sub && export GREETING=hello")
@@ -204,10 +208,12 @@ def test_background_server_output_does_not_block(bash: BashTool) -> None:
     # A background job that writes far more than a terminal buffer must keep running.
     result = call(bash, "(yes | head -c 1000000; echo BG-DONE > bg.txt) > /dev/tty &")
     assert result.exit_code == 0
+    # Each look waits for its prompt (a timeout, not the 3 s idle rule): draining a megabyte
+    # of terminal output can keep the shell busy for seconds on a loaded machine.
     deadline = time.time() + 60
-    while time.time() < deadline and "BG-DONE" not in call(bash, "cat bg.txt 2>/dev/null").content:
+    while time.time() < deadline and "BG-DONE" not in look(bash, "cat bg.txt 2>/dev/null"):
         time.sleep(0.2)
-    assert "BG-DONE" in call(bash, "cat bg.txt").content
+    assert "BG-DONE" in look(bash, "cat bg.txt")
 
 
 def _descendants(pid: int) -> set[int]:
