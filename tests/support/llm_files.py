@@ -9,6 +9,7 @@
 import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -140,20 +141,39 @@ def write_tiny_tekken_gguf(
     if chat_template is not None:
         writer.add_chat_template(chat_template)
 
+    write_random_weights(writer, len(tokens), width, hidden, layers, seed)
+    if not keep_tokenizer:
+        (folder / "tekken.json").unlink()
+    return path
+
+
+def write_random_weights(
+    writer: Any,
+    vocabulary_size: int,
+    width: int,
+    hidden: int,
+    layers: int,
+    seed: int,
+    qkv_bias: bool = False,
+) -> None:
+    """Small random llama-shaped weights (with zero q/k/v biases for Qwen 2), then the file."""
     rng = np.random.default_rng(seed)
 
     def weights(*shape: int) -> np.ndarray:
         return (rng.standard_normal(shape) * 0.05).astype(np.float16)
 
     ones = np.ones(width, dtype=np.float32)
-    writer.add_tensor("token_embd.weight", weights(len(tokens), width))
+    writer.add_tensor("token_embd.weight", weights(vocabulary_size, width))
     writer.add_tensor("output_norm.weight", ones)
-    writer.add_tensor("output.weight", weights(len(tokens), width))
+    writer.add_tensor("output.weight", weights(vocabulary_size, width))
     for layer in range(layers):
         prefix = f"blk.{layer}"
         writer.add_tensor(f"{prefix}.attn_norm.weight", ones)
-        for name in ("attn_q", "attn_k", "attn_v", "attn_output"):
-            writer.add_tensor(f"{prefix}.{name}.weight", weights(width, width))
+        for part in ("attn_q", "attn_k", "attn_v"):
+            writer.add_tensor(f"{prefix}.{part}.weight", weights(width, width))
+            if qkv_bias:
+                writer.add_tensor(f"{prefix}.{part}.bias", np.zeros(width, dtype=np.float32))
+        writer.add_tensor(f"{prefix}.attn_output.weight", weights(width, width))
         writer.add_tensor(f"{prefix}.ffn_norm.weight", ones)
         writer.add_tensor(f"{prefix}.ffn_gate.weight", weights(hidden, width))
         writer.add_tensor(f"{prefix}.ffn_up.weight", weights(hidden, width))
@@ -162,6 +182,3 @@ def write_tiny_tekken_gguf(
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
-    if not keep_tokenizer:
-        (folder / "tekken.json").unlink()
-    return path

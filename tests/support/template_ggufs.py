@@ -16,9 +16,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from tests.support.llm_files import smollm2_gguf
+from tests.support.llm_files import smollm2_gguf, write_random_weights
 
 # A template of the same shape as Qwen2.5's, in our own words.
 QWEN_STYLE_TEMPLATE = (
@@ -174,31 +172,5 @@ def write_tiny_qwen_gguf(
     writer.add_add_bos_token(False)
     writer.add_chat_template(chat_template)
 
-    rng = np.random.default_rng(seed)
-
-    def weights(*shape: int) -> np.ndarray:
-        return (rng.standard_normal(shape) * 0.05).astype(np.float16)
-
-    def bias(size: int) -> np.ndarray:
-        return np.zeros(size, dtype=np.float32)
-
-    ones = np.ones(width, dtype=np.float32)
-    writer.add_tensor("token_embd.weight", weights(len(tokens), width))
-    writer.add_tensor("output_norm.weight", ones)
-    writer.add_tensor("output.weight", weights(len(tokens), width))
-    for layer in range(layers):
-        prefix = f"blk.{layer}"
-        writer.add_tensor(f"{prefix}.attn_norm.weight", ones)
-        for part in ("attn_q", "attn_k", "attn_v"):
-            writer.add_tensor(f"{prefix}.{part}.weight", weights(width, width))
-            writer.add_tensor(f"{prefix}.{part}.bias", bias(width))
-        writer.add_tensor(f"{prefix}.attn_output.weight", weights(width, width))
-        writer.add_tensor(f"{prefix}.ffn_norm.weight", ones)
-        writer.add_tensor(f"{prefix}.ffn_gate.weight", weights(hidden, width))
-        writer.add_tensor(f"{prefix}.ffn_up.weight", weights(hidden, width))
-        writer.add_tensor(f"{prefix}.ffn_down.weight", weights(width, hidden))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    write_random_weights(writer, len(tokens), width, hidden, layers, seed, qkv_bias=True)
     return path
