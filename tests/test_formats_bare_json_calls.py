@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
-from devcli.events import ToolCall
 from devcli.ids import is_valid_tool_call_id
 from devcli.llm.formats.bare_json_calls import parse_bare_json_calls
 from devcli.llm.formats.text_calls import parse_text_tool_calls
 from devcli.tools.registry import ToolBox
+from tests.support.call_cases import RAW, Case, by_case, calls_read
 
 NAMES = ("execute_bash", "str_replace_editor", "think", "finish")
-RAW = object()
 INDENTED = "class A:\n    def f(self):\n" + " " * 64 + "return [x for x in range(3)]\n"
 UNICODE = "Grüße — 東京 ✓ 🚀"
 
@@ -26,7 +25,6 @@ def call(name: str, parameters: Any) -> str:
 CREATE = {"command": "create", "path": "/r/a.py", "file_text": INDENTED}
 NESTED = {"thought": {"a": {"b": [1, {"c": None, "d": [True, 2.5]}]}}}
 
-Case = tuple[str, str, str, list[tuple[str, Any]]]
 CASES: list[Case] = [
     (
         "one call",
@@ -123,18 +121,12 @@ CASES: list[Case] = [
 ]
 
 
-def _args(found: ToolCall) -> Any:
-    return RAW if found.raw_arguments is not None else found.arguments
-
-
-@pytest.mark.parametrize(
-    ("text", "content", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
-)
+@by_case(CASES)
 def test_llama3_text_is_read(text: str, content: str, expected: list[tuple[str, Any]]) -> None:
     parsed = parse_text_tool_calls(text, NAMES)
     assert parsed is not None
     assert parsed.content == content
-    assert [(found.name, _args(found)) for found in parsed.tool_calls] == expected
+    assert calls_read(parsed) == expected
     assert all(is_valid_tool_call_id(found.id) for found in parsed.tool_calls)
 
 

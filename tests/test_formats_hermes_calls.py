@@ -7,15 +7,14 @@ from typing import Any
 
 import pytest
 
-from devcli.events import ToolCall
 from devcli.ids import is_valid_tool_call_id
 from devcli.llm.formats.hermes_calls import parse_hermes_calls
 from devcli.llm.formats.text_calls import parse_text_tool_calls
 from devcli.tools.base import ArgumentError
 from devcli.tools.registry import ToolBox
+from tests.support.call_cases import RAW, Case, by_case, calls_read
 
 NAMES = ("execute_bash", "str_replace_editor", "think", "finish")
-RAW = object()  # the call's arguments could not be read: kept as raw text
 INDENTED = "def f():\n" + " " * 64 + "return {'a': [1, 2]}\n"
 UNICODE = "café ✓ 日本語 🚀 — naïve"
 
@@ -28,8 +27,6 @@ def block(name: str, arguments: Any, key: str = "arguments") -> str:
 CREATE = {"command": "create", "path": "/r/f.py", "file_text": INDENTED}
 NESTED = {"thought": {"plan": [{"step": 1, "done": False}, {"step": 2, "note": None}]}}
 
-# (case id, reply text, expected content, expected calls as (name, arguments or RAW)).
-Case = tuple[str, str, str, list[tuple[str, Any]]]
 CASES: list[Case] = [
     (
         "tags, one call",
@@ -167,18 +164,12 @@ CASES: list[Case] = [
 ]
 
 
-def _args(call: ToolCall) -> Any:
-    return RAW if call.raw_arguments is not None else call.arguments
-
-
-@pytest.mark.parametrize(
-    ("text", "content", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
-)
+@by_case(CASES)
 def test_hermes_text_is_read(text: str, content: str, expected: list[tuple[str, Any]]) -> None:
     parsed = parse_text_tool_calls(text, NAMES)
     assert parsed is not None
     assert parsed.content == content
-    assert [(call.name, _args(call)) for call in parsed.tool_calls] == expected
+    assert calls_read(parsed) == expected
     assert all(is_valid_tool_call_id(call.id) for call in parsed.tool_calls)
     assert len({call.id for call in parsed.tool_calls}) == len(parsed.tool_calls)
 

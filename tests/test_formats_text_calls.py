@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
-from devcli.events import ToolCall
 from devcli.ids import is_valid_tool_call_id
 from devcli.llm.formats.text_calls import parse_text_tool_calls
 from devcli.tools.base import ArgumentError
 from devcli.tools.registry import ToolBox
+from tests.support.call_cases import RAW, by_case, calls_read
 
 NAMES = ("execute_bash", "str_replace_editor", "think", "finish")
-RAW = object()  # the call's arguments are not JSON: kept as raw text
 
 # (case id, reply text, expected content, expected calls as (name, arguments or RAW)); an
 # expected content of None means the reply makes no call at all.
@@ -331,13 +330,7 @@ CASES: list[Case] = [
 ]
 
 
-def _args(call: ToolCall) -> Any:
-    return RAW if call.raw_arguments is not None else call.arguments
-
-
-@pytest.mark.parametrize(
-    ("text", "content", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
-)
+@by_case(CASES)
 def test_reply_text_is_read(
     text: str, content: str | None, expected: list[tuple[str, Any]]
 ) -> None:
@@ -347,7 +340,7 @@ def test_reply_text_is_read(
         return
     assert parsed is not None
     assert parsed.content == content
-    assert [(call.name, _args(call)) for call in parsed.tool_calls] == expected
+    assert calls_read(parsed) == expected
     assert all(is_valid_tool_call_id(call.id) for call in parsed.tool_calls)
 
 
