@@ -7,7 +7,6 @@ requests while a turn runs.
 
 import asyncio
 import concurrent.futures
-import hashlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,7 @@ from devcli.events import SessionFileError
 from devcli.image_types import suffix_for
 from devcli.llm.backend import Backend
 from devcli.session_files import SessionNotFound, find_session, list_sessions, load_for_resume
+from devcli.tools.image_store import keep_image
 
 _SHUTDOWN_WAIT_SECONDS = 30.0
 
@@ -274,16 +274,13 @@ class DevcliAcpAgent:
         if not self._services().images:
             raise _invalid("this model takes no images")
         folder = session.image_folder()
-        folder.mkdir(parents=True, exist_ok=True)
         paths: list[Path] = []
         for image in images:
             suffix = suffix_for(image.mime_type)
             if suffix is None:
                 raise _invalid(f"images of type {image.mime_type} are not taken")
             # Named by content: images of later messages never overwrite earlier ones.
-            path = folder / (hashlib.sha256(image.data).hexdigest()[:32] + suffix)
-            path.write_bytes(image.data)
-            paths.append(path)
+            paths.append(keep_image(image.data, folder, suffix))
         return paths
 
 

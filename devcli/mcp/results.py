@@ -8,10 +8,7 @@ result to a model that takes images; the text names them for the others. Audio i
 
 import base64
 import binascii
-import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +26,7 @@ from mcp.types import (
 
 from devcli.image_types import suffix_for
 from devcli.tools.base import ToolResult
+from devcli.tools.image_store import keep_image
 
 EMPTY_RESULT = "(the tool returned nothing)"
 MAX_SAVED_IMAGE_BYTES = 20 * 1024 * 1024  # what a request may carry per image
@@ -61,27 +59,10 @@ def _image_text(block: ImageContent, folder: Path | None, saved: list[str]) -> s
     if len(data) > MAX_SAVED_IMAGE_BYTES:
         return f"[{described}: larger than a model takes, not shown]"
     try:
-        saved.append(str(_save(data, folder, suffix)))
+        saved.append(str(keep_image(data, folder, suffix)))
     except OSError as exc:
         return f"[{described}: could not be kept ({exc.strerror or exc}), not shown]"
     return f"[{described}: shown to the model if it takes images]"
-
-
-def _save(data: bytes, folder: Path, suffix: str) -> Path:
-    """The image's file, named by its content: the same image is kept once."""
-    path = folder / (hashlib.sha256(data).hexdigest()[:32] + suffix)
-    if path.is_file():
-        return path
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=folder, suffix=".partial")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _block_text(block: ContentBlock, image_folder: Path | None, images: list[str]) -> str:
