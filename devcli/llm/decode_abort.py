@@ -36,12 +36,18 @@ class DecodeWatch:
     def take_interrupt(self, _signal: int, _frame: Any) -> None:
         self.interrupted = True
 
-    def check(self) -> None:
+    def stopping(self) -> BaseException | None:
         """KeyboardInterrupt after a Ctrl-C, TurnCancelled once the stop event is set."""
         if self.interrupted:
-            raise KeyboardInterrupt
+            return KeyboardInterrupt()
         if self.stop is not None and self.stop.is_set():
-            raise TurnCancelled
+            return TurnCancelled()
+        return None
+
+    def check(self) -> None:
+        stopped = self.stopping()
+        if stopped is not None:
+            raise stopped
 
 
 @contextmanager
@@ -79,9 +85,10 @@ def aborting_on(context: Any, stop: threading.Event | None) -> Iterator[DecodeWa
     try:
         with _ctrl_c_noted(watch):
             yield watch
-    except RuntimeError as exc:
-        if watch.interrupted:
-            raise KeyboardInterrupt from exc
+    except RuntimeError as exc:  # how llama-cpp-python reports an aborted decode
+        stopped = watch.stopping()
+        if stopped is not None:
+            raise stopped from exc
         raise
     finally:
         llama_cpp.llama_set_abort_callback(context, llama_cpp.ggml_abort_callback(), None)

@@ -21,7 +21,6 @@ from devcli.llm.backend import (
     ImageError,
     Role,
     TextSink,
-    TurnCancelled,
 )
 from devcli.llm.decode_abort import aborting_on
 from devcli.llm.formats.call_text import ParsedTurn
@@ -229,8 +228,6 @@ class LocalBackend:
                         break
                     watch.check()  # GPU backends never ask the abort callback
         except RuntimeError as exc:  # llama.cpp reports decode failures this way
-            if stop is not None and stop.is_set():
-                raise TurnCancelled from exc  # the decode was aborted on purpose
             raise BackendError(f"llama.cpp failed while generating: {exc}") from exc
         finally:
             tokens.close()
