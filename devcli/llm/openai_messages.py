@@ -21,6 +21,7 @@ from devcli.tool_schema import ToolSchemas
 Message = dict[str, Any]
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+_NO_IMAGES = "--image needs a remote model that accepts images (--endpoint/--provider)"
 
 
 def wire_id(call_id: str) -> str:
@@ -219,7 +220,7 @@ def text_format_messages(
 def check_images(backend: Backend, paths: Sequence[Path]) -> None:
     """ImageError, naming the file, when these images cannot go to this backend."""
     if paths and not backend.accepts_images:
-        raise ImageError("--image needs a remote model that accepts images (--endpoint/--provider)")
+        raise ImageError(_NO_IMAGES)
     for path in paths:
         image_part(path)
 
@@ -227,5 +228,5 @@ def check_images(backend: Backend, paths: Sequence[Path]) -> None:
 def attach_task_images(backend: Backend, paths: Sequence[Path]) -> None:
     """Give the task's images to the backend; ImageError when it cannot take them."""
     if not backend.accepts_images:
-        raise ImageError("--image needs a remote model that accepts images (--endpoint/--provider)")
+        raise ImageError(_NO_IMAGES)
     backend.attach_images(paths)
