@@ -14,6 +14,7 @@ import os
 import pty
 import re
 import secrets
+import select
 import shutil
 import signal
 import struct
@@ -146,6 +147,13 @@ class ShellSession:
         self._eof = False
         self.running = False
         self.exit_status: int | None = None
+        # Once reaped, the shell's pid may belong to any new process: it is never signalled again.
+        self._reaped = False
+        # The terminal's fd number is reused by the next file this process opens once closed,
+        # so it is closed only after the reader has stopped, and never written after that.
+        self._fd_lock = threading.Lock()
+        self._closed = False
+        self._wake_read, self._wake_write = os.pipe()
         self._spawn(dict(env) if env is not None else dict(os.environ))
 
     # -- process ---------------------------------------------------------------------------
@@ -176,7 +184,9 @@ class ShellSession:
                 os._exit(127)
         self.pid = pid
         self._fd = fd
-        self._reader = threading.Thread(target=self._read_forever, daemon=True)
+        self._reader = threading.Thread(
+            target=self._read_forever, name=f"devcli-shell-reader-{pid}", daemon=True
+        )
         self._reader.start()
         self.running = True
         first_prompt = self._collect(soft_timeout=None, hard_timeout=15, kill_on_hard=False)
@@ -192,11 +202,17 @@ class ShellSession:
             raise ShellError(f"bash did not start: {outcome.output.strip()[:500]}")
 
     def _read_forever(self) -> None:
+        waiting = select.poll()
+        waiting.register(self._fd, select.POLLIN)
+        waiting.register(self._wake_read, select.POLLIN)
         while True:
-            try:
-                data = os.read(self._fd, 65536)
-            except OSError:
-                data = b""
+            ready = {fd for fd, _ in waiting.poll()}
+            data = b""
+            if self._wake_read not in ready:  # woken by close(): stop without reading again
+                try:
+                    data = os.read(self._fd, 65536)
+                except OSError:
+                    data = b""
             with self._lock:
                 if not data:
                     self._eof = True
@@ -212,15 +228,32 @@ class ShellSession:
         return not self._eof
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.killpg(self.pid, signal.SIGHUP)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
+        with self._fd_lock:
+            if self._closed:
+                return
+            self._closed = True
+        if not self._reaped:
+            with contextlib.suppress(OSError):
+                os.killpg(self.pid, signal.SIGHUP)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+        os.write(self._wake_write, b"x")
+        self._reader.join(timeout=5)
+        with self._fd_lock:
+            # A reader that never stopped may still read the fd: leaking it beats handing it
+            # another file's data.
+            if not self._reader.is_alive():
+                os.close(self._fd)
+                os.close(self._wake_read)
+            os.close(self._wake_write)
         shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def _reap(self) -> None:
+        with contextlib.suppress(ChildProcessError):
+            _, status = os.waitpid(self.pid, 0)
+            self.exit_status = os.waitstatus_to_exitcode(status)
+        self._reaped = True
 
     # -- commands --------------------------------------------------------------------------
 
@@ -251,8 +284,9 @@ class ShellSession:
         return self._collect(soft_timeout, hard_timeout)
 
     def _write(self, data: bytes) -> None:
-        with contextlib.suppress(OSError):
-            os.write(self._fd, data)
+        with self._fd_lock, contextlib.suppress(OSError):
+            if not self._closed:
+                os.write(self._fd, data)
 
     def _collect(
         self, soft_timeout: float | None, hard_timeout: float, kill_on_hard: bool = True
@@ -310,9 +344,11 @@ class ShellSession:
         )
 
     def _exited(self, capture: _Capture) -> CommandOutcome:
-        with contextlib.suppress(ChildProcessError):
-            _, status = os.waitpid(self.pid, 0)
-            self.exit_status = os.waitstatus_to_exitcode(status)
+        if not self._reaped:
+            # Jobs left in the shell's group go with it; its pid is still its own until reaped.
+            with contextlib.suppress(OSError):
+                os.killpg(self.pid, signal.SIGHUP)
+            self._reap()
         with self._lock:
             self.running = False
         return CommandOutcome(
@@ -324,10 +360,13 @@ class ShellSession:
         )
 
     def _foreground_group(self) -> int:
-        try:
-            return os.tcgetpgrp(self._fd)
-        except OSError:
-            return self.pid
+        with self._fd_lock:
+            try:
+                if not self._closed:
+                    return os.tcgetpgrp(self._fd)
+            except OSError:
+                pass
+        return self.pid
 
     def _kill_running(self, capture: _Capture) -> CommandOutcome:
         """Kill the foreground job's whole process group; the shell itself survives."""

@@ -21,8 +21,11 @@ def git(repo: Path, *args: str, stdin: bytes | None = None, check: bool = True) 
         env={**os.environ, **ISOLATED_GIT},
         check=False,
     )
-    if check and result.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed: {result.stderr.decode()}")
+    # A git killed by a signal gave no answer at all, whatever `check` says.
+    if (check and result.returncode != 0) or result.returncode < 0:
+        raise AssertionError(
+            f"git {' '.join(args)} failed ({result.returncode}): {result.stderr.decode()}"
+        )
     return result.stdout.decode()
 
 
