@@ -1,4 +1,4 @@
-"""The image formats models take, by file suffix and by media type."""
+"""The images models take: formats by file suffix and by media type, and the largest size."""
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -7,6 +7,8 @@ IMAGE_TYPES = {
     ".gif": "image/gif",
     ".webp": "image/webp",
 }
+# What one request may carry per image.
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _SUFFIXES = {media: suffix for suffix, media in reversed(IMAGE_TYPES.items())}
 
 

@@ -13,14 +13,13 @@ from typing import Any
 
 from devcli.events import ToolCall
 from devcli.ids import stable_tool_call_id
-from devcli.image_types import IMAGE_TYPES
+from devcli.image_types import IMAGE_TYPES, MAX_IMAGE_BYTES
 from devcli.llm.backend import Backend, ChatMessage, ImageError, Role
 from devcli.llm.formats.openhands_text import describe_tools, render_call, render_result
 from devcli.tool_schema import ToolSchemas
 
 Message = dict[str, Any]
 
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _NO_IMAGES = "--image needs a remote model that accepts images (--endpoint/--provider)"
 
 

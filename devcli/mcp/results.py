@@ -24,12 +24,11 @@ from mcp.types import (
     TextResourceContents,
 )
 
-from devcli.image_types import suffix_for
+from devcli.image_types import MAX_IMAGE_BYTES, suffix_for
 from devcli.tools.base import ToolResult
 from devcli.tools.image_store import keep_image
 
 EMPTY_RESULT = "(the tool returned nothing)"
-MAX_SAVED_IMAGE_BYTES = 20 * 1024 * 1024  # what a request may carry per image
 
 
 def tool_result(result: CallToolResult, image_folder: Path | None = None) -> ToolResult:
@@ -56,7 +55,7 @@ def _image_text(block: ImageContent, folder: Path | None, saved: list[str]) -> s
         data = base64.b64decode(block.data, validate=True)
     except (binascii.Error, ValueError):
         return f"[{described}: not valid base64, not shown]"
-    if len(data) > MAX_SAVED_IMAGE_BYTES:
+    if len(data) > MAX_IMAGE_BYTES:
         return f"[{described}: larger than a model takes, not shown]"
     try:
         saved.append(str(keep_image(data, folder, suffix)))
