@@ -31,10 +31,10 @@ from tests.support.acp_client import (
     AcpAgentProcess,
     PermissionAsked,
     RecordingClient,
-    descendants,
     devcli_acp,
 )
 from tests.support.cli import write_turns
+from tests.support.processes import descendants
 
 BOUND_S = 60.0  # a bound on waiting for something that must happen, not a speed check
 

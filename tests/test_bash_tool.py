@@ -11,6 +11,7 @@ import pytest
 from devcli.config import Settings
 from devcli.sandbox.launch import start_sandbox
 from devcli.tools.bash import BashArgs, BashTool, count_top_level_commands
+from tests.support.processes import descendants
 from tests.support.sandbox import requires_sandbox
 
 
@@ -216,23 +217,6 @@ def test_background_server_output_does_not_block(bash: BashTool) -> None:
     assert "BG-DONE" in look(bash, "cat bg.txt")
 
 
-def _descendants(pid: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # The command name may hold spaces and parentheses: fields follow the last ')'.
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
 def test_shell_runs_in_its_own_session(bash: BashTool) -> None:
     # Read from this side, by this process's numbering: inside the sandbox's PID namespace the
     # session's leader is out of sight, and so may this process's be in a container.
@@ -240,6 +224,6 @@ def test_shell_runs_in_its_own_session(bash: BashTool) -> None:
     leader = bash.shell.pid
     assert os.getsid(leader) == leader
     assert os.getsid(0) != leader
-    inside = _descendants(leader)
+    inside = {pid for pid, _ in descendants(leader)}
     assert inside, "the shell and its job run below the process devcli started"
     assert {os.getsid(pid) for pid in inside} == {leader}
