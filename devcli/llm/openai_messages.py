@@ -52,6 +52,16 @@ def image_part(path: Path) -> Message:
     return {"type": "image_url", "image_url": {"url": f"data:{media_type};base64,{encoded}"}}
 
 
+def _as_parts(content: str | list[Message]) -> list[Message]:
+    """A message's content as a list of parts (servers take either form)."""
+    return [{"type": "text", "text": content}] if isinstance(content, str) else content
+
+
+def _with_images(text: str, images: Sequence[Message]) -> str | list[Message]:
+    """Plain text when there are no images: what servers without image support expect."""
+    return [*_as_parts(text), *images] if images else text
+
+
 def _history_image_parts(paths: Sequence[str]) -> list[Message]:
     """Parts for images already in the conversation. One that can no longer be read (a
     resumed session whose file was removed) is named instead: the request still goes."""
@@ -121,8 +131,7 @@ class _NativeWire:
         if joined is None:
             self.add({"role": "user", "content": content})
             return
-        text = [{"type": "text", "text": content}] if isinstance(content, str) else content
-        joined["content"] = [*joined["content"], *text]
+        joined["content"] = [*joined["content"], *_as_parts(content)]
         self.images_message = None
 
     def add_result(self, message: ChatMessage) -> None:
@@ -155,9 +164,9 @@ def native_messages(messages: Sequence[ChatMessage], images: Sequence[Path] = ()
             case Role.SYSTEM:
                 wire.add({"role": "system", "content": message.content})
             case Role.USER:
-                parts = _message_images(message, pending_images)
-                text: Message = {"type": "text", "text": message.content}
-                wire.add_user([text, *parts] if parts else message.content)
+                wire.add_user(
+                    _with_images(message.content, _message_images(message, pending_images))
+                )
                 pending_images = []
             case Role.ASSISTANT:
                 wire.add(_native_assistant(message))
@@ -167,24 +176,15 @@ def native_messages(messages: Sequence[ChatMessage], images: Sequence[Path] = ()
     return wire.messages
 
 
-def _append_user_text(wire: list[Message], text: str, images: list[Message] | None = None) -> None:
+def _append_user_text(wire: list[Message], text: str, images: Sequence[Message] = ()) -> None:
     """Consecutive user messages are merged: chat templates insist on alternating roles."""
     last = wire[-1] if wire and wire[-1]["role"] == "user" else None
-    if not images:
-        if last is None:
-            wire.append({"role": "user", "content": text})
-        elif isinstance(last["content"], str):
-            last["content"] += "\n\n" + text
-        else:
-            last["content"] = [*last["content"], {"type": "text", "text": text}]
-        return
-    parts = [{"type": "text", "text": text}, *images]
     if last is None:
-        wire.append({"role": "user", "content": parts})
-        return
-    earlier = last["content"]
-    before = [{"type": "text", "text": earlier}] if isinstance(earlier, str) else earlier
-    last["content"] = [*before, *parts]
+        wire.append({"role": "user", "content": _with_images(text, images)})
+    elif isinstance(last["content"], str) and not images:
+        last["content"] += "\n\n" + text
+    else:
+        last["content"] = [*_as_parts(last["content"]), *_as_parts(text), *images]
 
 
 def text_format_messages(
