@@ -360,12 +360,9 @@ class ShellSession:
         )
 
     def _foreground_group(self) -> int:
-        with self._fd_lock:
-            try:
-                if not self._closed:
-                    return os.tcgetpgrp(self._fd)
-            except OSError:
-                pass
+        with self._fd_lock, contextlib.suppress(OSError):
+            if not self._closed:
+                return os.tcgetpgrp(self._fd)
         return self.pid
 
     def _kill_running(self, capture: _Capture) -> CommandOutcome:
